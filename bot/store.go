@@ -1,0 +1,193 @@
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the engine's only memory. Each user's state is one document
+// (State) changed by optimistic concurrency: Load it with its Version, work
+// out the change, and Save it with that Version. A Save whose Version is
+// stale fails with ECONFLICT and the caller loads again; so two messages from
+// one user handled at once, in one process or two, never lose an answer.
+//
+// Implementations: adapters/bolt (one local file) and adapters/redis. Both
+// pass the conformance suite in bot/storetest.
+type Store interface {
+	// Load returns the user's state. A user never seen has a zero State
+	// (Exists false, Version 0). When eventID is not empty, State.Seen says
+	// whether a Save already marked that event as handled.
+	Load(ctx context.Context, user UserID, eventID string) (*State, error)
+
+	// Save applies one change atomically: the new state, the history records
+	// and flags to append, and the mark of the event that caused it. It fails
+	// with ECONFLICT when the stored Version is no longer s.Version, and with
+	// EDUPLICATE when s.EventID is already marked; in both cases nothing is
+	// written.
+	Save(ctx context.Context, s Save) error
+
+	// History returns the user's records, newest first; flow "" means every
+	// flow and limit <= 0 means all.
+	History(ctx context.Context, user UserID, flow string, limit int) ([]Record, error)
+
+	// Flags returns every flag raised about the user, oldest first.
+	Flags(ctx context.Context, user UserID) ([]Flag, error)
+
+	// DeleteUser removes everything stored about the user: state, history,
+	// flags and goals. Dedupe marks carry no content and may remain.
+	DeleteUser(ctx context.Context, user UserID) error
+
+	// Close releases the store.
+	Close() error
+}
+
+// Save is one atomic change of a user's state; see Store.Save.
+type Save struct {
+	User UserID
+	// Version is the State.Version that the change was computed from.
+	Version int64
+	// EventID, when not empty, is marked as handled in the same update.
+	EventID string
+	// State is the new state; nil leaves it as it is (a mark-only save).
+	// The store sets its Version.
+	State *State
+	// History records to append.
+	History []Record
+	// Flags to append.
+	Flags []Flag
+}
+
+// State is everything about one user that the engine reads on each message.
+type State struct {
+	User UserID `json:"-"`
+	// Version counts saves; 0 means nothing is stored.
+	Version int64 `json:"-"`
+	// Seen is set by Load when the event id asked about is already handled.
+	Seen bool `json:"-"`
+
+	Profile Profile  `json:"profile"`
+	Session *Session `json:"session,omitempty"`
+	Streak  Streak   `json:"streak"`
+	Goals   []Goal   `json:"goals,omitempty"`
+	// LastScores keeps, per flow, the scores of its last completed run, so a
+	// flow can say how things changed since last time.
+	LastScores map[string]map[string]float64 `json:"last_scores,omitempty"`
+}
+
+// Exists reports whether anything is stored for the user.
+func (s *State) Exists() bool { return s.Version > 0 }
+
+// Consent is where the user stands on the consent question.
+type Consent string
+
+// The consent states.
+const (
+	ConsentUnasked Consent = ""
+	ConsentAsked   Consent = "asked"
+	ConsentGiven   Consent = "given"
+	ConsentRefused Consent = "refused"
+)
+
+// Profile is who the user is to the bot.
+type Profile struct {
+	Name      string    `json:"name,omitempty"`
+	Timezone  string    `json:"tz,omitempty"`
+	Consent   Consent   `json:"consent,omitempty"`
+	ConsentAt time.Time `json:"consent_at,omitzero"`
+	// PausedUntil, when in the future, stops scheduled check-ins until then.
+	PausedUntil time.Time `json:"paused_until,omitzero"`
+	// Stopped ends every scheduled check-in and reminder until "resume".
+	Stopped bool `json:"stopped,omitempty"`
+	// ShareFull lets mentors see whole check-ins, not only flags.
+	ShareFull bool `json:"share_full,omitempty"`
+	// Mentors are the peers who receive this user's flags.
+	Mentors []UserID `json:"mentors,omitempty"`
+	// DMChannel caches the platform's DM channel with the user.
+	DMChannel string `json:"dm,omitempty"`
+	// PendingFlow is a flow to start as soon as consent is given.
+	PendingFlow string `json:"pending_flow,omitempty"`
+}
+
+// Session is the flow a user is in the middle of.
+type Session struct {
+	Flow      string         `json:"flow"`
+	Step      string         `json:"step"`
+	Answers   map[string]any `json:"answers,omitempty"`
+	StartedAt time.Time      `json:"started"`
+	// ExpiresAt, when set, is when an unfinished session is dropped.
+	ExpiresAt time.Time `json:"expires,omitzero"`
+	// Held is set by the crisis safety net: the flow waits until the user
+	// says they want to go on.
+	Held bool `json:"held,omitempty"`
+}
+
+// Streak counts days with a check-in; one missed day is forgiven.
+type Streak struct {
+	Days int `json:"days,omitempty"`
+	Best int `json:"best,omitempty"`
+	// LastDay is the local date (YYYY-MM-DD) of the last check-in.
+	LastDay string `json:"last_day,omitempty"`
+}
+
+// Goal is something the user set out to do, in their words.
+type Goal struct {
+	ID         string    `json:"id"`
+	Text       string    `json:"text"`
+	Why        string    `json:"why,omitempty"`
+	FirstStep  string    `json:"first_step,omitempty"`
+	By         string    `json:"by,omitempty"`
+	Confidence int       `json:"confidence,omitempty"`
+	Status     string    `json:"status"` // active, done, dropped
+	Created    time.Time `json:"created"`
+	Updated    time.Time `json:"updated"`
+	// Progress is the last follow-up answer: done, partly or not yet.
+	Progress string `json:"progress,omitempty"`
+}
+
+// Goal statuses.
+const (
+	GoalActive  = "active"
+	GoalDone    = "done"
+	GoalDropped = "dropped"
+)
+
+// Record is one finished run of a flow.
+type Record struct {
+	Flow    string             `json:"flow"`
+	Started time.Time          `json:"started"`
+	Ended   time.Time          `json:"ended"`
+	Day     string             `json:"day"` // local date of Ended
+	Outcome string             `json:"outcome"`
+	Answers map[string]any     `json:"answers,omitempty"`
+	Scores  map[string]float64 `json:"scores,omitempty"`
+}
+
+// Record outcomes.
+const (
+	OutcomeDone     = "done"      // every step answered
+	OutcomeNotToday = "not_today" // the user said "not today": counts as a check-in
+	OutcomeStopped  = "stopped"   // ended by stop or by starting another flow
+)
+
+// Level is how soon a human should look at a flag.
+type Level string
+
+// Flag levels.
+const (
+	LevelInfo    Level = "info"
+	LevelConcern Level = "concern"
+	LevelUrgent  Level = "urgent"
+)
+
+// Flag is a response a mentor should see.
+type Flag struct {
+	ID     string    `json:"id"`
+	User   UserID    `json:"user"`
+	Flow   string    `json:"flow,omitempty"`
+	Step   string    `json:"step,omitempty"`
+	Answer string    `json:"answer,omitempty"`
+	Rule   string    `json:"rule"`
+	Level  Level     `json:"level"`
+	Reason string    `json:"reason"`
+	Time   time.Time `json:"time"`
+}
