@@ -1,0 +1,179 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+)
+
+// askConsent shows the consent text with Yes/No buttons and remembers the
+// flow to start once consent is given. Nothing else about the user is
+// stored before they agree.
+func (t *turn) askConsent(pendingFlow string) {
+	p := &t.st.Profile
+	if p.Consent != ConsentAsked || (pendingFlow != "" && p.PendingFlow != pendingFlow) {
+		p.Consent = ConsentAsked
+		if pendingFlow != "" {
+			p.PendingFlow = pendingFlow
+		}
+		t.changed = true
+	}
+	t.say(t.e.consentText(), Option{Label: "Yes", Value: "yes"}, Option{Label: "No", Value: "no"})
+}
+
+// consentAnswer handles a message while the consent question is open.
+func (t *turn) consentAnswer(cmd command, isCmd bool) {
+	p := &t.st.Profile
+	if isCmd && cmd.allowedBeforeConsent() {
+		t.command(cmd)
+		if cmd.name != cmdDelete && cmd.name != cmdStop {
+			t.say("Whenever you're ready: is it okay to go ahead? (yes or no)", Option{Label: "Yes", Value: "yes"}, Option{Label: "No", Value: "no"})
+		}
+		return
+	}
+	answer := t.msg.Value
+	if answer == "" {
+		answer = t.msg.Text
+	}
+	switch yesOrNo(answer) {
+	case "yes":
+		pending := p.PendingFlow
+		p.Consent = ConsentGiven
+		p.ConsentAt = t.now
+		p.PendingFlow = ""
+		if p.Name == "" {
+			p.Name = t.msg.UserName
+		}
+		t.changed = true
+		t.say("Thank you. You can say \"pause\", \"stop\", \"my data\" or \"delete my data\" at any time, and \"help\" shows everything else.")
+		if f := t.e.flows.Get(pending); f != nil {
+			t.startFlow(f)
+		} else {
+			t.say("Say \"checkin\" whenever you'd like to start today's check-in.")
+		}
+	case "no":
+		// Keep only the refusal, so the bot knows to stay quiet.
+		*t.st = State{User: t.st.User, Version: t.st.Version, Profile: Profile{Consent: ConsentRefused, ConsentAt: t.now}}
+		t.changed = true
+		t.say("Understood — thank you for letting me know. I won't store anything except this choice, and I won't message you. " +
+			"If you change your mind, just write \"yes\". And if you ever need support, \"resources\" lists people you can reach any time.")
+	default:
+		t.say("Before we start I need your okay. Is it okay to go ahead? Please answer yes or no.",
+			Option{Label: "Yes", Value: "yes"}, Option{Label: "No", Value: "no"})
+	}
+}
+
+// refusedUser handles a message from someone who said no to consent: the
+// bot answers what is asked and otherwise stays quiet.
+func (t *turn) refusedUser(cmd command, isCmd bool) {
+	if isCmd && cmd.allowedBeforeConsent() {
+		t.command(cmd)
+		return
+	}
+	answer := t.msg.Value
+	if answer == "" {
+		answer = t.msg.Text
+	}
+	if yesOrNo(answer) == "yes" || isCmd && (cmd.name == cmdCheckin || cmd.name == cmdStart) {
+		t.askConsent("")
+		return
+	}
+	t.say(textRefusedReminder)
+}
+
+// yesOrNo classifies a consent answer: "yes", "no" or "".
+func yesOrNo(text string) string {
+	switch normalizePhrase(text) {
+	case "yes", "y", "yeah", "yep", "ok", "okay", "sure", "i agree", "agree", "yes please", "i consent", "1":
+		return "yes"
+	case "no", "n", "nope", "no thanks", "no thank you", "i don't agree", "i do not agree", "2":
+		return "no"
+	}
+	return ""
+}
+
+func (e *Engine) consentText() string {
+	return fmt.Sprintf(`Hi, I'm peerbot, the check-in helper for %s. I'm a bot, not a counsellor or a helpline, and I don't give medical advice.
+
+Before we start, here is how it works:
+• What I store: your check-in answers, the goals you set, your timezone and your streak. Check-ins are kept for %d days.
+• Who sees what: your mentors (peers with lived experience) see answers that raise a flag, like a low mood. They see whole check-ins only if you choose to share them.
+• One limit: if something you write suggests you may be in danger, I will always tell a mentor so a person can reach out. I can't keep that secret.
+• You're in charge: say "pause" or "stop" at any time, "my data" to see everything I keep, and "delete my data" to erase it all.
+
+Is it okay to go ahead? (yes or no)`, e.community, e.retention)
+}
+
+// DefaultCrisisResources are shown when a community configures none
+// (SAFETY.md).
+var DefaultCrisisResources = []string{
+	"US: call or text 988 (988 Suicide & Crisis Lifeline), or chat at 988lifeline.org",
+	"Crisis Text Line: text HOME to 741741 (US), 686868 (Canada) or 85258 (UK, Shout)",
+	"UK and Ireland: Samaritans, call 116 123 (free, 24/7)",
+	"Elsewhere: findahelpline.com lists helplines in over 130 countries",
+	"If your life is in immediate danger: call your local emergency number",
+}
+
+func (e *Engine) bulletResources() string {
+	return "• " + strings.Join(e.resources, "\n• ")
+}
+
+// crisisText is the reply to crisis language: acknowledge, resources, a
+// human is told, keep talking. No humour, no emoji (SAFETY.md). When the
+// flag could not be saved it does not promise that a mentor was told.
+func (e *Engine) crisisText(flagged bool) string {
+	told := "I'm letting a mentor know now, so a person can reach out to you."
+	if !flagged {
+		told = "I couldn't reach the mentor team just now, so please contact one of these directly."
+	}
+	return "Thank you for telling me. What you're feeling matters, and you don't have to go through it alone.\n\n" +
+		"You can talk to someone right now:\n" + e.bulletResources() + "\n\n" +
+		told + " I'm still here, and you can keep writing to me."
+}
+
+func (e *Engine) resourcesText() string {
+	return "If you need to talk to someone now, these are run by people, day and night:\n" + e.bulletResources() +
+		"\n\nYour mentor and your peers here are there for you too."
+}
+
+// crisis answers crisis language, in the same turn and before anything
+// else, whatever state the user is in: resources, an urgent flag, and the
+// running flow held until the user wants to go on.
+func (t *turn) crisis(m CrisisMatch) {
+	t.replies = append(t.replies, Reply{Text: t.e.crisisText(true), Urgent: true})
+	flow, step := "", ""
+	if s := t.st.Session; s != nil {
+		flow, step = s.Flow, s.Step
+		if !s.Held {
+			s.Held = true
+			t.changed = true
+		}
+		t.say("I've paused the check-in. Whenever you want to carry on, say \"go on\".")
+	}
+	t.flags = append(t.flags, Flag{
+		ID: t.e.newFlagID(t.now), User: t.msg.User, Flow: flow, Step: step, Answer: t.msg.Text,
+		Rule: "crisis:" + m.Rule, Level: LevelUrgent, Reason: "Crisis language in a message", Time: t.now,
+	})
+}
+
+// Texts used in more than one place.
+const (
+	textShortHelp = `Say "checkin" for today's check-in, "goals" for your goals, "resources" for people to talk to, or "help" for everything I can do.`
+
+	textHelp = `Here's what I can do (with or without a / in front):
+• checkin — start today's check-in
+• start <flow> — start a flow, e.g. "start goal-setting" or "start weekly-wellbeing"
+• goals — see your goals
+• skip — skip an optional question; "not today" ends a check-in gently
+• pause — pause check-ins ("pause for 3 days", "pause until 2026-12-24"); resume — turn them back on
+• stop — stop all check-ins and reminders
+• timezone Area/City — set your timezone, e.g. "timezone Europe/London"
+• resources — people you can reach right now
+• my data — see everything I keep about you
+• delete my data — erase all of it, at once`
+
+	textHeld = `I'm here, and I'm listening. Whenever you want to carry on with the check-in, say "go on". If you'd like to talk to a person now, say "resources".`
+
+	textRefusedReminder = `You chose not to take part, so I'm not storing anything about you. If you change your mind, write "yes". "resources" lists people you can reach any time.`
+
+	textDeleted = `Done — I've deleted everything I stored about you: your answers, goals, streak and settings. If you write to me again, we'll start fresh with the consent question.`
+)

@@ -1,0 +1,262 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/peerbot/peerbot/flows"
+)
+
+// DefaultFlow is the flow that "checkin" starts.
+const DefaultFlow = "daily-checkin"
+
+// saveRetries bounds the load-change-save loop when other replicas keep
+// winning the race for the same user; past it the user is asked to resend.
+const saveRetries = 8
+
+// Options configures an Engine. Only Store and Flows are required.
+type Options struct {
+	Store Store
+	Flows *flows.Set
+	Clock Clock        // default: the wall clock
+	Log   *slog.Logger // default: slog.Default()
+	// Community is the community's name, used in the consent text.
+	Community string
+	// RetentionDays is how long check-ins are kept, told in the consent text.
+	RetentionDays int
+	// DefaultTimezone is the timezone of users who have not set one.
+	DefaultTimezone string
+	// CrisisResources replaces DefaultCrisisResources when not empty.
+	CrisisResources []string
+}
+
+// Engine runs conversations: it takes each inbound Message, decides what it
+// means for the user's state, saves the change atomically and sends the
+// replies through the adapter the message came from.
+type Engine struct {
+	store     Store
+	flows     *flows.Set
+	clock     Clock
+	log       *slog.Logger
+	community string
+	retention int
+	defaultTZ *time.Location
+	resources []string
+
+	mu       sync.RWMutex
+	adapters map[string]Adapter
+
+	// userLocks serialise turns of one user inside this process, so the
+	// optimistic save rarely conflicts; other replicas are covered by the
+	// store's version check.
+	userLocks [256]sync.Mutex
+	flagSeq   atomic.Uint64
+}
+
+// New returns an Engine.
+func New(o Options) (*Engine, error) {
+	if o.Store == nil || o.Flows == nil {
+		return nil, errors.New("bot: Options.Store and Options.Flows are required")
+	}
+	e := &Engine{
+		store:     o.Store,
+		flows:     o.Flows,
+		clock:     o.Clock,
+		log:       o.Log,
+		community: o.Community,
+		retention: o.RetentionDays,
+		resources: o.CrisisResources,
+		adapters:  map[string]Adapter{},
+		defaultTZ: time.UTC,
+	}
+	if e.clock == nil {
+		e.clock = SystemClock{}
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	if e.community == "" {
+		e.community = "this community"
+	}
+	if e.retention <= 0 {
+		e.retention = 365
+	}
+	if len(e.resources) == 0 {
+		e.resources = DefaultCrisisResources
+	}
+	if o.DefaultTimezone != "" {
+		loc, err := time.LoadLocation(o.DefaultTimezone)
+		if err != nil {
+			return nil, fmt.Errorf("bot: default timezone: %w", err)
+		}
+		e.defaultTZ = loc
+	}
+	return e, nil
+}
+
+// Register adds an adapter; replies to messages whose Platform is its Name
+// go through it.
+func (e *Engine) Register(a Adapter) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.adapters[a.Name()] = a
+}
+
+// Flows returns the engine's flow set.
+func (e *Engine) Flows() *flows.Set { return e.flows }
+
+// Handle takes one inbound message: crisis check first, then commands, then
+// the answer to the current step. Replies are sent only after the change is
+// saved, so a message whose save failed can be sent again without being
+// applied twice.
+func (e *Engine) Handle(ctx context.Context, msg Message) error {
+	return e.run(ctx, msg, "")
+}
+
+// Begin opens a conversation from the bot's side, as the terminal does on
+// start and the scheduler will for a due check-in: the consent question for
+// a new user, otherwise flowID ("" for a greeting only).
+func (e *Engine) Begin(ctx context.Context, msg Message, flowID string) error {
+	if flowID != "" && e.flows.Get(flowID) == nil {
+		return Errorf(ENOTFOUND, "There is no flow called %q.", flowID)
+	}
+	return e.run(ctx, msg, beginPrefix+flowID)
+}
+
+// beginPrefix marks a turn opened by the bot rather than by a message.
+const beginPrefix = "\x00begin:"
+
+func (e *Engine) run(ctx context.Context, msg Message, intent string) error {
+	if msg.Time.IsZero() {
+		msg.Time = e.clock.Now()
+	}
+	if msg.User == "" {
+		return Errorf(EINVALID, "A message needs a user.")
+	}
+	msg.Text = cleanText(msg.Text)
+
+	// The crisis check needs nothing from the store, so that the resources
+	// go out even when the store is down.
+	var crisis *CrisisMatch
+	if intent == "" {
+		if m, ok := DetectCrisis(msg.Text); ok {
+			crisis = &m
+		}
+	}
+
+	lock := e.lockFor(msg.User)
+	lock.Lock()
+	defer lock.Unlock()
+
+	for attempt := 0; ; attempt++ {
+		st, err := e.store.Load(ctx, msg.User, msg.ID)
+		if err != nil {
+			return e.storeFailed(ctx, msg, crisis, err)
+		}
+		if st.Seen {
+			e.log.Debug("duplicate event skipped", "user", msg.User, "event", msg.ID)
+			return nil
+		}
+		t := newTurn(ctx, e, msg, st)
+		switch {
+		case crisis != nil:
+			t.crisis(*crisis)
+		case strings.HasPrefix(intent, beginPrefix):
+			t.begin(strings.TrimPrefix(intent, beginPrefix))
+		default:
+			t.handle()
+		}
+		err = t.save(ctx)
+		switch ErrorCode(err) {
+		case "":
+			return e.send(ctx, msg, t.replies)
+		case EDUPLICATE:
+			return nil
+		case ECONFLICT:
+			if attempt < saveRetries {
+				continue
+			}
+		}
+		return e.storeFailed(ctx, msg, crisis, err)
+	}
+}
+
+// storeFailed tells the user their message was not saved, so they can send
+// it again; a crisis message still gets the resources.
+func (e *Engine) storeFailed(ctx context.Context, msg Message, crisis *CrisisMatch, err error) error {
+	e.log.Error("store failed", "user", msg.User, "code", ErrorCode(err), "err", err)
+	var replies []Reply
+	if crisis != nil {
+		replies = append(replies, Reply{Text: e.crisisText(false), Urgent: true})
+	} else {
+		replies = append(replies, Reply{Text: "I couldn't save that — please send it again in a moment."})
+	}
+	if sendErr := e.send(ctx, msg, replies); sendErr != nil {
+		return errors.Join(err, sendErr)
+	}
+	return err
+}
+
+func (e *Engine) send(ctx context.Context, msg Message, replies []Reply) error {
+	if len(replies) == 0 {
+		return nil
+	}
+	e.mu.RLock()
+	a := e.adapters[msg.Platform]
+	e.mu.RUnlock()
+	if a == nil {
+		return Errorf(EINTERNAL, "No adapter is registered for platform %q.", msg.Platform)
+	}
+	var errs []error
+	for _, r := range replies {
+		if r.User == "" {
+			r.User = msg.User
+		}
+		if r.Channel == "" {
+			r.Channel = msg.Channel
+		}
+		if err := a.Send(ctx, r); err != nil {
+			e.log.Error("send failed", "user", msg.User, "platform", msg.Platform, "err", err)
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) lockFor(u UserID) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(u))
+	return &e.userLocks[h.Sum32()%uint32(len(e.userLocks))]
+}
+
+func (e *Engine) newFlagID(now time.Time) string {
+	return fmt.Sprintf("%x-%x", now.UnixNano(), e.flagSeq.Add(1))
+}
+
+// maxMessageRunes caps how much of one message the engine looks at; a
+// longer one is cut, not refused, and text answers have their own limits.
+const maxMessageRunes = 20000
+
+// cleanText trims the message, drops control characters (keeping new lines
+// and tabs) and caps its length.
+func cleanText(s string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n >= maxMessageRunes {
+			break
+		}
+		if r == '\n' || r == '\t' || (r >= 0x20 && r != 0x7f && !(r >= 0x80 && r < 0xa0)) {
+			b.WriteRune(r)
+			n++
+		}
+	}
+	return strings.TrimSpace(b.String())
+}

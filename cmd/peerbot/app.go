@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/peerbot/peerbot/adapters/bolt"
+	"github.com/peerbot/peerbot/adapters/console"
+	"github.com/peerbot/peerbot/bot"
+	"github.com/peerbot/peerbot/config"
+	"github.com/peerbot/peerbot/flows"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+// settings are the flags shared by run and chat; a flag overrides the
+// config file, which overrides the defaults.
+type settings struct {
+	configFile string
+	dataDir    string
+	flowsDir   string
+	logLevel   string
+}
+
+func (s *settings) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.configFile, "config", "", "config `file` (default $PEERBOT_CONFIG; none: built-in defaults)")
+	fs.StringVar(&s.dataDir, "data", "", "`dir`ectory for the embedded store (overrides data_dir)")
+	fs.StringVar(&s.flowsDir, "flows", "", "`dir`ectory of flow YAML files that add to or override the built-in flows")
+	fs.StringVar(&s.logLevel, "log-level", "", "debug, info, warn or error (overrides log_level)")
+}
+
+// app is everything wired together.
+type app struct {
+	cfg    *config.Config
+	store  *bolt.Store
+	flows  *flows.Set
+	engine *bot.Engine
+	log    *slog.Logger
+}
+
+// setup loads config and flows, opens the store and builds the engine.
+func setup(s settings, stderr io.Writer, defaultLevel string) (*app, error) {
+	cfg, err := config.Load(config.FromEnv(s.configFile))
+	if err != nil {
+		return nil, err
+	}
+	if s.dataDir != "" {
+		cfg.DataDir = s.dataDir
+	}
+	if s.flowsDir != "" {
+		cfg.FlowsDir = s.flowsDir
+	}
+	if s.logLevel != "" {
+		cfg.LogLevel = s.logLevel
+	} else if cfg.File == "" && os.Getenv("PEERBOT_LOG_LEVEL") == "" {
+		cfg.LogLevel = defaultLevel
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+
+	set := flows.Builtin()
+	if cfg.FlowsDir != "" {
+		extra, err := flows.LoadDir(cfg.FlowsDir)
+		if err != nil {
+			return nil, err
+		}
+		set = set.Merge(extra)
+	}
+	store, err := bolt.Open(filepath.Join(cfg.DataDir, "peerbot.db"))
+	if err != nil {
+		return nil, err
+	}
+	engine, err := bot.New(bot.Options{
+		Store:           store,
+		Flows:           set,
+		Log:             log,
+		Community:       cfg.Community.Name,
+		RetentionDays:   cfg.Community.Retention,
+		DefaultTimezone: cfg.Timezone,
+		CrisisResources: cfg.Crisis.Resources,
+	})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &app{cfg: cfg, store: store, flows: set, engine: engine, log: log}, nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// chat runs the terminal conversation until end of input.
+func (a *app) chat(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, user, flowID string) error {
+	term := console.New(stdin, stdout, console.Options{User: user})
+	a.engine.Register(term)
+	fmt.Fprintf(stderr, "peerbot %s — your data is kept in %s\n", versionString(), a.store.Path())
+	start := bot.Message{
+		Platform: term.Name(), User: term.User(), UserName: user, Channel: "console", Direct: true,
+	}
+	if err := a.engine.Begin(ctx, start, flowID); err != nil {
+		return err
+	}
+	return term.Run(ctx, a.engine)
+}
+
+func chatCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
+	var s settings
+	s.register(fs)
+	flowID := fs.String("flow", "", "`id` of a flow to start right away (after consent, the first time)")
+	user := fs.String("user", defaultUser(), "your `name` in the chat")
+	if err := parseFlags(fs, args, stdout, stderr, "peerbot chat: talk to peerbot in this terminal.\n\nUsage: peerbot chat [--flow ID] [--flows DIR] [--data DIR] [--user NAME] [--config FILE]"); err != nil {
+		return err
+	}
+	a, err := setup(s, stderr, "warn")
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+	if *flowID != "" && a.flows.Get(*flowID) == nil {
+		return fmt.Errorf("no flow %q; the flows are: %s", *flowID, strings.Join(flowIDs(a.flows), ", "))
+	}
+	return a.chat(ctx, stdin, stdout, stderr, *user, *flowID)
+}
+
+func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var s settings
+	s.register(fs)
+	if err := parseFlags(fs, args, stdout, stderr, "peerbot run: run every configured adapter; with none configured, the terminal chat.\n\nUsage: peerbot run [--config FILE] [--data DIR] [--flows DIR]"); err != nil {
+		return err
+	}
+	a, err := setup(s, stderr, "warn")
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+	// Slack and Discord plug in here; with none configured, the terminal is
+	// the adapter.
+	return a.chat(ctx, stdin, stdout, stderr, defaultUser(), "")
+}
+
+func validateCommand(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	if err := parseFlags(fs, args, stdout, stderr, "peerbot validate: check flow files, directories of flows and config files; list every error.\n\nUsage: peerbot validate [FILE|DIR ...]\n\nWith no arguments it checks the config ($PEERBOT_CONFIG, if set), its flows directory and the built-in flows."); err != nil {
+		return err
+	}
+	var errs []error
+	checked := 0
+	paths := fs.Args()
+	if len(paths) == 0 {
+		cfg, err := config.Load(config.FromEnv(""))
+		if err != nil {
+			errs = append(errs, err)
+		} else if cfg.FlowsDir != "" {
+			paths = append(paths, cfg.FlowsDir)
+		}
+		checked += len(flows.Builtin().All())
+	}
+	var flowPaths []string
+	for _, p := range paths {
+		if isConfigFile(p) {
+			checked++
+			if _, err := config.Load(p); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		flowPaths = append(flowPaths, p)
+	}
+	if len(flowPaths) > 0 {
+		set, err := flows.LoadFiles(flowPaths...)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			checked += len(set.All())
+		}
+	}
+	if len(errs) > 0 {
+		for _, err := range errs {
+			fmt.Fprintln(stderr, err)
+		}
+		return fmt.Errorf("validation failed")
+	}
+	fmt.Fprintf(stdout, "ok: %d file(s) and flow(s) checked, no errors\n", checked)
+	return nil
+}
+
+// isConfigFile tells a config file from a flow file: flows have steps.
+func isConfigFile(path string) bool {
+	fi, err := os.Stat(path)
+	if err != nil || fi.IsDir() {
+		return false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "steps:") || strings.HasPrefix(line, "id:") {
+			return false
+		}
+	}
+	return true
+}
+
+func versionCommand(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	if err := parseFlags(fs, args, stdout, stderr, "peerbot version: print the version."); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "peerbot", versionString())
+	return nil
+}
+
+func versionString() string {
+	if version != "dev" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			return bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return version
+}
+
+func defaultUser() string {
+	for _, k := range []string{"PEERBOT_USER", "USER", "USERNAME"} {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+	}
+	return "you"
+}
+
+func flowIDs(set *flows.Set) []string {
+	var ids []string
+	for _, f := range set.All() {
+		ids = append(ids, f.ID)
+	}
+	return ids
+}
+
+var _ = errors.New

@@ -1,0 +1,102 @@
+// Command peerbot runs peer-support check-ins: in the terminal, and (in
+// later versions) on Slack and Discord.
+//
+//	peerbot                      the terminal chat (same as "peerbot run" with nothing configured)
+//	peerbot chat [flags]         the terminal chat
+//	peerbot run [flags]          every configured adapter, or the terminal chat
+//	peerbot validate [FILE|DIR]  check flow and config files
+//	peerbot version              print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// errUsage marks a command-line mistake: the usage was printed already and
+// the exit code is 2.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	cancel()
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "peerbot:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `peerbot runs daily wellness check-ins and goal-setting conversations for
+peer-support communities.
+
+Usage:
+  peerbot [command] [flags]
+
+Commands:
+  chat       talk to peerbot in this terminal
+  run        run every configured adapter (the terminal chat when none is configured)
+  validate   check flow and config files and list every error
+  version    print the version
+
+With no command, peerbot runs "run". Use "peerbot <command> --help" for a
+command's flags.
+`
+
+// run dispatches a command line; it is main without the exits, for tests.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "run"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "run":
+		return runCommand(ctx, args, stdin, stdout, stderr)
+	case "chat":
+		return chatCommand(ctx, args, stdin, stdout, stderr)
+	case "validate":
+		return validateCommand(args, stdout, stderr)
+	case "version":
+		return versionCommand(args, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "peerbot: unknown command %q\n\n%s", cmd, usage)
+		return errUsage
+	}
+}
+
+// parseFlags parses a command's flags, printing its help on -h.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer, summary string) error {
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "%s\n\nFlags:\n", summary)
+		fs.PrintDefaults()
+	}
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	if err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 && fs.Name() != "validate" {
+		fmt.Fprintf(stderr, "peerbot %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return errUsage
+	}
+	return nil
+}

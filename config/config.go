@@ -1,0 +1,218 @@
+// Package config loads peerbot's settings: one YAML file, environment
+// overrides, and defaults that run with nothing configured at all (the
+// terminal chat with a local data file).
+//
+// A file is checked strictly, so that a typo is caught at start and not
+// discovered in production: unknown keys, values of the wrong type and
+// invalid values are all errors, and every error is reported at once, each
+// with the file and line it comes from. config/example.yaml lists every key
+// with its default.
+//
+// These environment variables override the file:
+//
+//	PEERBOT_CONFIG     the config file, when none is given on the command line
+//	PEERBOT_DATA_DIR   data_dir
+//	PEERBOT_FLOWS_DIR  flows_dir
+//	PEERBOT_LOG_LEVEL  log_level
+//	PEERBOT_TIMEZONE   timezone
+//
+// Secrets (bot tokens, signing secrets, passwords) are read from the
+// environment only and must never be written into a config file: config
+// files get committed, copied and pasted into bug reports. A Config field
+// that holds a secret has the tag `yaml:"-"`, so that the file cannot set
+// it, and one row in the envVars table.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration of one peerbot process.
+type Config struct {
+	// File is the path the config was loaded from; "" when there was none.
+	File string `yaml:"-"`
+	// DataDir holds the local store and other state. The default follows
+	// the XDG base directory spec so that a plain `peerbot` keeps its data
+	// where the user expects it: $XDG_DATA_HOME/peerbot, else
+	// ~/.local/share/peerbot, else ./peerbot-data.
+	DataDir string `yaml:"data_dir"`
+	// FlowsDir holds extra flows, and flows that replace built-in ones of
+	// the same id; "" means the built-in flows only.
+	FlowsDir string `yaml:"flows_dir"`
+	// Timezone is the IANA time zone given to new users until they set
+	// their own; default "UTC".
+	Timezone string `yaml:"timezone"`
+	// LogLevel is one of debug, info, warn or error; default info.
+	LogLevel string `yaml:"log_level"`
+	// Community describes the community the bot serves.
+	Community Community `yaml:"community"`
+	// Crisis configures the safety net.
+	Crisis Crisis `yaml:"crisis"`
+
+	// src records where each key was set (file line or environment
+	// variable), so that Validate can point at it.
+	src map[string]source
+}
+
+// Community describes the community the bot serves; the consent text quotes
+// it, so that people know who keeps their check-ins and for how long.
+type Community struct {
+	// Name is shown in the consent text; default "this community".
+	Name string `yaml:"name"`
+	// Retention is how many days check-ins are kept; default 365.
+	Retention int `yaml:"retention_days"`
+}
+
+// Crisis configures the safety net's reply.
+type Crisis struct {
+	// Resources are the lines of the crisis reply (helplines and how to
+	// reach them). A non-empty list in the file replaces the default list
+	// as a whole, so that a community can give local helplines only.
+	Resources []string `yaml:"resources"`
+}
+
+// Defaults for the settings that have a fixed one.
+const (
+	DefaultTimezone  = "UTC"
+	DefaultLogLevel  = "info"
+	DefaultCommunity = "this community"
+	DefaultRetention = 365
+)
+
+// DefaultCrisisResources returns the default crisis resources (from
+// SAFETY.md), a new slice each time so that callers may change it.
+func DefaultCrisisResources() []string {
+	return []string{
+		"US: call or text 988 (988 Suicide & Crisis Lifeline), or chat at 988lifeline.org.",
+		"Crisis Text Line: text HOME to 741741 (US), 686868 (Canada) or 85258 (UK, run there as Shout).",
+		"UK and Ireland: Samaritans, call 116 123 (free, 24/7).",
+		"Elsewhere: findahelpline.com lists helplines in over 130 countries.",
+		"If your life is in immediate danger: call your local emergency number.",
+	}
+}
+
+// Default returns the configuration used when nothing is configured. It
+// reads the environment only to find the default data directory.
+func Default() *Config {
+	return &Config{
+		DataDir:   defaultDataDir(),
+		Timezone:  DefaultTimezone,
+		LogLevel:  DefaultLogLevel,
+		Community: Community{Name: DefaultCommunity, Retention: DefaultRetention},
+		Crisis:    Crisis{Resources: DefaultCrisisResources()},
+		src:       map[string]source{},
+	}
+}
+
+// defaultDataDir follows the XDG base directory spec; a relative
+// XDG_DATA_HOME is invalid by the spec and ignored.
+func defaultDataDir() string {
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "peerbot")
+	}
+	if home, err := os.UserHomeDir(); err == nil && home != "" {
+		return filepath.Join(home, ".local", "share", "peerbot")
+	}
+	return "peerbot-data"
+}
+
+// FromEnv returns path, or $PEERBOT_CONFIG when path is "": a flag given on
+// the command line wins over the environment.
+func FromEnv(path string) string {
+	if path != "" {
+		return path
+	}
+	return os.Getenv("PEERBOT_CONFIG")
+}
+
+// Load reads the config file at path, applies the environment overrides and
+// validates the result. With path "" it starts from Default(). A file that
+// cannot be read is an error naming it; problems in the file are all
+// reported together, joined, each as an *Error with file and line.
+func Load(path string) (*Config, error) {
+	c := Default()
+	var errs []*Error
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err) // *fs.PathError names the file
+		}
+		c.File = path
+		errs = decode(c, path, data)
+	}
+	applyEnv(c)
+	errs = append(errs, c.check()...)
+	if len(errs) > 0 {
+		return nil, joinErrors(errs)
+	}
+	return c, nil
+}
+
+// Validate checks the values of c, as Load does. Errors point at the file
+// line or environment variable a value came from when c was loaded.
+func (c *Config) Validate() error {
+	if errs := c.check(); len(errs) > 0 {
+		return joinErrors(errs)
+	}
+	return nil
+}
+
+// SlogLevel returns LogLevel as a slog.Level, info when it is not valid.
+func (c *Config) SlogLevel() slog.Level {
+	switch c.LogLevel {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	default:
+		return slog.LevelInfo
+	}
+}
+
+// decode reads the YAML document in data into c.
+func decode(c *Config, file string, data []byte) []*Error {
+	d := &decoder{file: file, cfg: c}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // an empty file means the defaults
+		}
+		return []*Error{syntaxError(file, err)}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		line := 0
+		if err == nil {
+			line = extra.Line
+		}
+		// A second document would be silently ignored; say so instead.
+		d.errorf(line, "", "more than one YAML document; a config file holds one")
+	}
+	d.document(&doc)
+	return d.errs
+}
+
+// expandHome turns a leading "~/" into the home directory, because people
+// write paths that way in config files and no shell expands them there.
+func expandHome(p string) string {
+	if p != "~" && !strings.HasPrefix(p, "~/") {
+		return p
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return p
+	}
+	return filepath.Join(home, strings.TrimPrefix(p, "~"))
+}

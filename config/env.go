@@ -1,0 +1,51 @@
+package config
+
+import (
+	"os"
+	"strings"
+)
+
+// envVar is one environment variable that overrides a setting.
+type envVar struct {
+	name string                    // the variable, e.g. PEERBOT_TIMEZONE
+	key  string                    // the config key it overrides, for errors
+	set  func(c *Config, v string) // stores the value in c
+}
+
+// envVars are the environment overrides, applied after the file. A secret
+// (a bot token, a password) is added as one row here, with a Config field
+// tagged `yaml:"-"` so that no config file can hold it, for example:
+//
+//	{"PEERBOT_SLACK_BOT_TOKEN", "slack.bot_token", func(c *Config, v string) { c.Slack.BotToken = v }},
+var envVars = []envVar{
+	{"PEERBOT_DATA_DIR", "data_dir", func(c *Config, v string) { c.DataDir = expandHome(v) }},
+	{"PEERBOT_FLOWS_DIR", "flows_dir", func(c *Config, v string) { c.FlowsDir = expandHome(v) }},
+	{"PEERBOT_LOG_LEVEL", "log_level", func(c *Config, v string) { c.LogLevel = normLevel(v) }},
+	{"PEERBOT_TIMEZONE", "timezone", func(c *Config, v string) { c.Timezone = v }},
+}
+
+// applyEnv applies the overrides that are set. An empty variable counts as
+// unset, as in most tools, so that `PEERBOT_TIMEZONE= peerbot` is harmless.
+func applyEnv(c *Config) {
+	if c.src == nil {
+		c.src = map[string]source{}
+	}
+	for _, e := range envVars {
+		v, ok := os.LookupEnv(e.name)
+		if !ok || v == "" {
+			continue
+		}
+		e.set(c, v)
+		c.src[e.key] = source{env: e.name}
+	}
+}
+
+// normLevel accepts log levels in any case, since environment variables
+// are often written in upper case, and the common alias "warning".
+func normLevel(v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if v == "warning" {
+		return "warn"
+	}
+	return v
+}
