@@ -167,6 +167,7 @@ const (
 	OutcomeDone     = "done"      // every step answered
 	OutcomeNotToday = "not_today" // the user said "not today": counts as a check-in
 	OutcomeStopped  = "stopped"   // ended by stop or by starting another flow
+	OutcomeExpired  = "expired"   // left unfinished past the flow's expire_after
 )
 
 // Level is how soon a human should look at a flag.
