@@ -106,11 +106,11 @@ Is it okay to go ahead? (yes or no)`, e.community, e.retention)
 // DefaultCrisisResources are shown when a community configures none
 // (SAFETY.md).
 var DefaultCrisisResources = []string{
-	"US: call or text 988 (988 Suicide & Crisis Lifeline), or chat at 988lifeline.org",
-	"Crisis Text Line: text HOME to 741741 (US), 686868 (Canada) or 85258 (UK, Shout)",
-	"UK and Ireland: Samaritans, call 116 123 (free, 24/7)",
-	"Elsewhere: findahelpline.com lists helplines in over 130 countries",
-	"If your life is in immediate danger: call your local emergency number",
+	"US: call or text 988 (988 Suicide & Crisis Lifeline), or chat at 988lifeline.org.",
+	"Crisis Text Line: text HOME to 741741 (US), 686868 (Canada) or 85258 (UK, run there as Shout).",
+	"UK and Ireland: Samaritans, call 116 123 (free, 24/7).",
+	"Elsewhere: findahelpline.com lists helplines in over 130 countries.",
+	"If your life is in immediate danger: call your local emergency number.",
 }
 
 func (e *Engine) bulletResources() string {

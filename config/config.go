@@ -31,9 +31,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/peerbot/peerbot/bot"
 )
 
 // Config is the whole configuration of one peerbot process.
@@ -91,13 +94,7 @@ const (
 // DefaultCrisisResources returns the default crisis resources (from
 // SAFETY.md), a new slice each time so that callers may change it.
 func DefaultCrisisResources() []string {
-	return []string{
-		"US: call or text 988 (988 Suicide & Crisis Lifeline), or chat at 988lifeline.org.",
-		"Crisis Text Line: text HOME to 741741 (US), 686868 (Canada) or 85258 (UK, run there as Shout).",
-		"UK and Ireland: Samaritans, call 116 123 (free, 24/7).",
-		"Elsewhere: findahelpline.com lists helplines in over 130 countries.",
-		"If your life is in immediate danger: call your local emergency number.",
-	}
+	return slices.Clone(bot.DefaultCrisisResources)
 }
 
 // Default returns the configuration used when nothing is configured. It

@@ -58,6 +58,7 @@ type Adapter struct {
 	in    *bufio.Reader
 	out   io.Writer
 	opts  Options
+	name  string // how to address the user; "" when unknown
 	user  bot.UserID
 	run   string // this adapter's id, part of message ids
 	width int    // where option lines wrap
@@ -87,6 +88,9 @@ func New(in io.Reader, out io.Writer, opts Options) *Adapter {
 	if opts.User == "" {
 		opts.User = os.Getenv("USER")
 	}
+	// Without a name the user is "you" to the store, but nobody is greeted
+	// as "you".
+	name := opts.User
 	if opts.User == "" {
 		opts.User = "you"
 	}
@@ -103,6 +107,7 @@ func New(in io.Reader, out io.Writer, opts Options) *Adapter {
 		in:    bufio.NewReader(in),
 		out:   out,
 		opts:  opts,
+		name:  name,
 		user:  bot.NewUserID(platform, workspace, opts.User),
 		run:   runID(),
 		width: width,
@@ -224,7 +229,7 @@ func (a *Adapter) message(l line) bot.Message {
 		ID:       fmt.Sprintf("%s-%s-%d", platform, a.run, n),
 		Platform: platform,
 		User:     a.user,
-		UserName: a.opts.User,
+		UserName: a.name,
 		Channel:  platform,
 		Direct:   true,
 		Text:     l.text,

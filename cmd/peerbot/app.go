@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	_ "time/tzdata" // timezones work on machines without zoneinfo
 
 	"github.com/peerbot/peerbot/adapters/bolt"
 	"github.com/peerbot/peerbot/adapters/console"
@@ -124,7 +124,7 @@ func chatCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	var s settings
 	s.register(fs)
 	flowID := fs.String("flow", "", "`id` of a flow to start right away (after consent, the first time)")
-	user := fs.String("user", defaultUser(), "your `name` in the chat")
+	user := fs.String("user", defaultUser(), "your `name` in the chat (default $PEERBOT_USER or $USER)")
 	if err := parseFlags(fs, args, stdout, stderr, "peerbot chat: talk to peerbot in this terminal.\n\nUsage: peerbot chat [--flow ID] [--flows DIR] [--data DIR] [--user NAME] [--config FILE]"); err != nil {
 		return err
 	}
@@ -252,7 +252,7 @@ func defaultUser() string {
 			return v
 		}
 	}
-	return "you"
+	return ""
 }
 
 func flowIDs(set *flows.Set) []string {
@@ -262,5 +262,3 @@ func flowIDs(set *flows.Set) []string {
 	}
 	return ids
 }
-
-var _ = errors.New
