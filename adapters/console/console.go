@@ -70,7 +70,9 @@ type Adapter struct {
 	mu        sync.Mutex   // guards out and the fields below: the scheduler may Send while Run reads
 	pending   []bot.Option // options of the last reply to the user, for the next line only
 	prompting bool         // a "> " prompt is the last thing written
-	n         int          // messages read so far
+	// bannerShown is set once the interactive banner is printed.
+	bannerShown bool
+	n           int // messages read so far
 }
 
 var _ bot.Adapter = (*Adapter)(nil)
@@ -142,6 +144,10 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) error {
 		fmt.Fprintf(&b, "(to %s) ", r.User)
 	}
 	if text := strings.TrimRight(r.Text, "\r\n"); text != "" {
+		if a.opts.Interactive {
+			// A terminal breaks lines mid-word; piped output stays as sent.
+			text = wrapText(text, a.width)
+		}
 		b.WriteString(text)
 		b.WriteByte('\n')
 	}
@@ -154,6 +160,7 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) error {
 
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.bannerLocked()
 	if !other {
 		// Options apply to the next line only, and only those of the
 		// last message: a later message without buttons cancels them.
@@ -184,7 +191,9 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) error {
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	a.startRead.Do(func() { go a.read() })
 	if a.opts.Interactive {
-		a.write(fmt.Sprintf("peerbot console, chatting as %s. Type a message and press Enter; \"help\" lists what I can do, Ctrl-D leaves.\n\n", a.opts.User))
+		a.mu.Lock()
+		a.bannerLocked()
+		a.mu.Unlock()
 		a.prompt()
 	}
 	defer a.endPrompt()
@@ -316,6 +325,45 @@ func cutPartialRune(b []byte) []byte {
 		}
 	}
 	return b
+}
+
+// bannerLocked prints, once and before anything else, how to use the
+// terminal chat; only in interactive mode. a.mu must be held.
+func (a *Adapter) bannerLocked() {
+	if !a.opts.Interactive || a.bannerShown {
+		return
+	}
+	a.bannerShown = true
+	_, _ = fmt.Fprintf(a.out, "peerbot console, chatting as %s. Type a message and press Enter; \"help\" lists what I can do, Ctrl-D leaves.\n\n", a.opts.User)
+}
+
+// wrapText breaks each line of s at spaces so that none is wider than
+// width runes; a word longer than width stays whole.
+func wrapText(s string, width int) string {
+	lines := strings.Split(s, "\n")
+	for i, line := range lines {
+		if utf8.RuneCountInString(line) <= width {
+			continue
+		}
+		var b strings.Builder
+		n := 0
+		for j, word := range strings.Split(line, " ") {
+			w := utf8.RuneCountInString(word)
+			if j > 0 {
+				if n+1+w > width {
+					b.WriteByte('\n')
+					n = 0
+				} else {
+					b.WriteByte(' ')
+					n++
+				}
+			}
+			b.WriteString(word)
+			n += w
+		}
+		lines[i] = b.String()
+	}
+	return strings.Join(lines, "\n")
 }
 
 // write prints s under the lock.

@@ -485,3 +485,24 @@ func TestPipeIsNotInteractive(t *testing.T) {
 		t.Errorf("output from piped *os.File = %q; want no banner or prompt", out.String())
 	}
 }
+
+func TestWrapText(t *testing.T) {
+	tests := []struct {
+		name, in string
+		width    int
+		want     string
+	}{
+		{"short stays", "hello there", 20, "hello there"},
+		{"breaks at spaces", "one two three four", 9, "one two\nthree\nfour"},
+		{"keeps long words whole", "a supercalifragilistic word", 10, "a\nsupercalifragilistic\nword"},
+		{"each line on its own", "aaa bbb\nccc ddd", 5, "aaa\nbbb\nccc\nddd"},
+		{"counts runes not bytes", "éééé éééé", 9, "éééé éééé"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := wrapText(tt.in, tt.width); got != tt.want {
+				t.Errorf("wrapText(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+			}
+		})
+	}
+}

@@ -48,7 +48,9 @@ type app struct {
 }
 
 // setup loads config and flows, opens the store and builds the engine.
-func setup(s settings, stderr io.Writer, defaultLevel string) (*app, error) {
+// Everything that can be checked is checked before the store is opened, so
+// a mistake is reported as itself and not as a data file in use.
+func setup(s settings, stderr io.Writer, defaultLevel, flowID string) (*app, error) {
 	cfg, err := config.Load(config.FromEnv(s.configFile))
 	if err != nil {
 		return nil, err
@@ -76,6 +78,9 @@ func setup(s settings, stderr io.Writer, defaultLevel string) (*app, error) {
 			return nil, err
 		}
 		set = set.Merge(extra)
+	}
+	if flowID != "" && set.Get(flowID) == nil {
+		return nil, fmt.Errorf("no flow %q; the flows are: %s", flowID, strings.Join(flowIDs(set), ", "))
 	}
 	store, err := bolt.Open(filepath.Join(cfg.DataDir, "peerbot.db"))
 	if err != nil {
@@ -128,14 +133,11 @@ func chatCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if err := parseFlags(fs, args, stdout, stderr, "peerbot chat: talk to peerbot in this terminal.\n\nUsage: peerbot chat [--flow ID] [--flows DIR] [--data DIR] [--user NAME] [--config FILE]"); err != nil {
 		return err
 	}
-	a, err := setup(s, stderr, "warn")
+	a, err := setup(s, stderr, "warn", *flowID)
 	if err != nil {
 		return err
 	}
 	defer a.store.Close()
-	if *flowID != "" && a.flows.Get(*flowID) == nil {
-		return fmt.Errorf("no flow %q; the flows are: %s", *flowID, strings.Join(flowIDs(a.flows), ", "))
-	}
 	return a.chat(ctx, stdin, stdout, stderr, *user, *flowID)
 }
 
@@ -146,7 +148,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err := parseFlags(fs, args, stdout, stderr, "peerbot run: run every configured adapter; with none configured, the terminal chat.\n\nUsage: peerbot run [--config FILE] [--data DIR] [--flows DIR]"); err != nil {
 		return err
 	}
-	a, err := setup(s, stderr, "warn")
+	a, err := setup(s, stderr, "warn", "")
 	if err != nil {
 		return err
 	}
@@ -202,7 +204,8 @@ func validateCommand(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// isConfigFile tells a config file from a flow file: flows have steps.
+// isConfigFile tells a config file from a flow file by its top-level
+// keys: a config has at least one config key and no flow keys.
 func isConfigFile(path string) bool {
 	fi, err := os.Stat(path)
 	if err != nil || fi.IsDir() {
@@ -212,12 +215,20 @@ func isConfigFile(path string) bool {
 	if err != nil {
 		return false
 	}
+	config := false
 	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "steps:") || strings.HasPrefix(line, "id:") {
+		key, _, ok := strings.Cut(line, ":")
+		if !ok || key == "" || strings.ContainsAny(key[:1], " \t#-") {
+			continue
+		}
+		switch key {
+		case "id", "title", "steps", "done", "schedule", "audience", "checkin", "goal", "scores", "flag":
 			return false
+		case "data_dir", "flows_dir", "timezone", "log_level", "community", "crisis":
+			config = true
 		}
 	}
-	return true
+	return config
 }
 
 func versionCommand(args []string, stdout, stderr io.Writer) error {

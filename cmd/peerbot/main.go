@@ -56,7 +56,10 @@ command's flags.
 // run dispatches a command line; it is main without the exits, for tests.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "run"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+	switch {
+	case len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
+		cmd = "help"
+	case len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-':
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
@@ -77,21 +80,29 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 }
 
-// parseFlags parses a command's flags, printing its help on -h.
+// parseFlags parses a command's flags. Help asked for goes to stdout with
+// exit 0; a wrong flag gets the usage on stderr and exit 2.
 func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer, summary string) error {
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		out := fs.Output()
-		fmt.Fprintf(out, "%s\n\nFlags:\n", summary)
-		fs.PrintDefaults()
+	hasFlags := false
+	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	printUsage := func(out io.Writer) {
+		fs.SetOutput(out)
+		fmt.Fprintln(out, summary)
+		if hasFlags {
+			fmt.Fprint(out, "\nFlags:\n")
+			fs.PrintDefaults()
+		}
+		fs.SetOutput(stderr)
 	}
+	fs.SetOutput(stderr)
+	fs.Usage = func() {} // printed below, once, on the right stream
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
+		printUsage(stdout)
 		return flag.ErrHelp
 	}
 	if err != nil {
+		printUsage(stderr)
 		return errUsage
 	}
 	if fs.NArg() > 0 && fs.Name() != "validate" {
