@@ -26,6 +26,8 @@ type turn struct {
 	flags   []Flag
 	// deleteAll replaces the save with Store.DeleteUser.
 	deleteAll bool
+	// expired is set when this turn closed a session that ran out of time.
+	expired bool
 }
 
 func newTurn(ctx context.Context, e *Engine, msg Message, st *State) *turn {
@@ -150,6 +152,10 @@ func (t *turn) idle() {
 		t.say("No problem. I'm here whenever you want to check in.")
 		return
 	}
+	if t.expired {
+		t.say("That check-in has closed, and I've kept the answers you gave. " + textShortHelp)
+		return
+	}
 	t.say(textShortHelp)
 }
 
@@ -173,6 +179,7 @@ func (t *turn) expireSession() {
 	t.record(s, OutcomeExpired, nil)
 	t.st.Session = nil
 	t.changed = true
+	t.expired = true
 }
 
 // answer takes the message as the answer to the current step.
