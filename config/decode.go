@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/peerbot/peerbot/internal/suggest"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -107,13 +109,7 @@ func (d *decoder) unknown(k *yaml.Node, path, key string, fields map[string]fiel
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	best, bestDist := "", 3 // only suggest for up to two edits
-	for _, name := range names {
-		if dist := editDistance(lower, name); dist < bestDist {
-			best, bestDist = name, dist
-		}
-	}
-	if best != "" {
+	if best := suggest.Closest(lower, names); best != "" {
 		d.errorf(k.Line, "", "unknown key %q (did you mean %q?)", key, join(path, best))
 		return
 	}
@@ -254,26 +250,4 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

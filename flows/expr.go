@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 
+	"github.com/peerbot/peerbot/internal/suggest"
+
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
@@ -101,7 +103,7 @@ func exprError(err error, env map[string]any) error {
 		for k := range env {
 			names = append(names, k)
 		}
-		if s := suggest(name, names); s != "" {
+		if s := suggest.Closest(name, names); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		}
 	}
@@ -177,46 +179,4 @@ func evalNumber(p *vm.Program, vars map[string]any) (v float64, ok bool) {
 		return 0, false
 	}
 	return v, true
-}
-
-// suggest returns the candidate closest to s by edit distance, if close
-// enough to be a plausible typo; "" otherwise.
-func suggest(s string, candidates []string) string {
-	best, bestD := "", 0
-	for _, c := range candidates {
-		if strings.EqualFold(c, s) {
-			return c
-		}
-		d := editDistance(strings.ToLower(s), strings.ToLower(c))
-		limit := 2
-		if len(c) <= 3 {
-			limit = 1
-		}
-		if d <= limit && (best == "" || d < bestD || (d == bestD && c < best)) {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, by runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

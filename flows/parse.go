@@ -14,6 +14,8 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/peerbot/peerbot/internal/suggest"
+
 	"github.com/expr-lang/expr/vm"
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
@@ -277,7 +279,7 @@ func (p *parser) fields(n *yaml.Node, step, what string, known []string) map[str
 		}
 		if !slices.Contains(known, k.Value) {
 			msg := fmt.Sprintf("%sunknown key %q", prefix, k.Value)
-			if s := suggest(k.Value, known); s != "" {
+			if s := suggest.Closest(k.Value, known); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			} else {
 				msg += " (known: " + strings.Join(known, ", ") + ")"
@@ -911,7 +913,7 @@ func (p *parser) link(r *rawFlow) {
 			}
 			if b.target != doneTarget && f.index[b.target] == nil {
 				msg := fmt.Sprintf("goto %q: no such step", b.target)
-				if sug := suggest(b.target, append(slices.Collect(maps.Keys(f.index)), doneTarget)); sug != "" {
+				if sug := suggest.Closest(b.target, append(slices.Collect(maps.Keys(f.index)), doneTarget)); sug != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", sug)
 				}
 				p.errorf(rb.targetNode, id, "%s", msg)
@@ -1049,7 +1051,7 @@ func (p *parser) goalMapping(r *rawFlow) {
 		s := r.f.index[id]
 		if s == nil {
 			msg := fmt.Sprintf("goal: %s refers to no step %q", k, id)
-			if sug := suggest(id, slices.Collect(maps.Keys(r.f.index))); sug != "" {
+			if sug := suggest.Closest(id, slices.Collect(maps.Keys(r.f.index))); sug != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", sug)
 			}
 			p.errorf(n, "", "%s", msg)

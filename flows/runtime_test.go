@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/peerbot/peerbot/internal/suggest"
 )
 
 const runtimeFlow = `
@@ -254,12 +256,12 @@ func TestSuggest(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			if got := suggest(tc.in, stepKeys); got != tc.want {
+			if got := suggest.Closest(tc.in, stepKeys); got != tc.want {
 				t.Errorf("suggest(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}
-	if !strings.Contains(suggest("flg", flowKeys), "flag") {
+	if !strings.Contains(suggest.Closest("flg", flowKeys), "flag") {
 		t.Error("no suggestion for flg")
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/template"
 	"text/template/parse"
+
+	"github.com/peerbot/peerbot/internal/suggest"
 )
 
 // funcs are the helpers templates may call besides text/template's own.
@@ -190,7 +192,7 @@ func (c *fieldChecker) check(ident []string) {
 	}
 	if !known {
 		msg := fmt.Sprintf("unknown field .%s", field)
-		if s := suggest(field, envFields); s != "" {
+		if s := suggest.Closest(field, envFields); s != "" {
 			msg += fmt.Sprintf(" (did you mean .%s?)", s)
 		} else {
 			msg += " (known: ." + strings.Join(envFields, ", .") + ")"
@@ -222,7 +224,7 @@ func unknownRef(ref, what, key string, known map[string]bool) string {
 	for k := range known {
 		names = append(names, k)
 	}
-	if s := suggest(key, names); s != "" {
+	if s := suggest.Closest(key, names); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return msg
