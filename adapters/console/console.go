@@ -334,7 +334,8 @@ func (a *Adapter) bannerLocked() {
 		return
 	}
 	a.bannerShown = true
-	_, _ = fmt.Fprintf(a.out, "peerbot console, chatting as %s. Type a message and press Enter; \"help\" lists what I can do, Ctrl-D leaves.\n\n", a.opts.User)
+	banner := fmt.Sprintf("peerbot console, chatting as %s. Type a message and press Enter; \"help\" lists what I can do, Ctrl-D leaves.", a.opts.User)
+	_, _ = io.WriteString(a.out, wrapText(banner, a.width)+"\n\n")
 }
 
 // wrapText breaks each line of s at spaces so that none is wider than
