@@ -60,6 +60,8 @@ type Config struct {
 	Community Community `yaml:"community"`
 	// Crisis configures the safety net.
 	Crisis Crisis `yaml:"crisis"`
+	// Redis, when configured, holds the state instead of the local file.
+	Redis Redis `yaml:"redis"`
 
 	// src records where each key was set (file line or environment
 	// variable), so that Validate can point at it.
@@ -83,11 +85,49 @@ type Crisis struct {
 	Resources []string `yaml:"resources"`
 }
 
+// Redis configures the production store. At most one of URL, Sentinel and
+// Cluster is set; none means the embedded store in DataDir.
+type Redis struct {
+	// URL is redis://[user:password@]host:port/db, or rediss:// for TLS.
+	URL string `yaml:"url"`
+	// Sentinel names a Sentinel-managed primary.
+	Sentinel RedisSentinel `yaml:"sentinel"`
+	// Cluster lists Redis Cluster nodes.
+	Cluster RedisCluster `yaml:"cluster"`
+	// Password authenticates to Sentinel and Cluster nodes; only from
+	// PEERBOT_REDIS_PASSWORD, never from a file.
+	Password string `yaml:"-"`
+	// Prefix starts every key; default "pb:".
+	Prefix string `yaml:"prefix"`
+	// HistoryMax is how many check-ins are kept per user; default 1000.
+	HistoryMax int `yaml:"history_max"`
+}
+
+// RedisSentinel names a primary watched by Sentinels.
+type RedisSentinel struct {
+	Master string   `yaml:"master"`
+	Addrs  []string `yaml:"addrs"`
+}
+
+// RedisCluster lists the seed nodes of a Redis Cluster.
+type RedisCluster struct {
+	Addrs []string `yaml:"addrs"`
+}
+
+// Configured reports whether any Redis deployment is configured.
+func (r Redis) Configured() bool {
+	return r.URL != "" || r.Sentinel.Master != "" || len(r.Sentinel.Addrs) > 0 || len(r.Cluster.Addrs) > 0
+}
+
 // Defaults for the settings that have a fixed one.
 const (
 	DefaultTimezone  = "UTC"
 	DefaultLogLevel  = "info"
 	DefaultCommunity = "this community"
+	// DefaultRedisPrefix starts every Redis key.
+	DefaultRedisPrefix = "pb:"
+	// DefaultHistoryMax is how many check-ins per user Redis keeps.
+	DefaultHistoryMax = 1000
 	DefaultRetention = 365
 )
 
@@ -106,6 +146,7 @@ func Default() *Config {
 		LogLevel:  DefaultLogLevel,
 		Community: Community{Name: DefaultCommunity, Retention: DefaultRetention},
 		Crisis:    Crisis{Resources: DefaultCrisisResources()},
+		Redis:     Redis{Prefix: DefaultRedisPrefix, HistoryMax: DefaultHistoryMax},
 		src:       map[string]source{},
 	}
 }

@@ -69,6 +69,32 @@ func TestLoad(t *testing.T) {
 		{name: "null values keep defaults", file: "testdata/null_values.yaml", want: func(*Config) {}},
 		{name: "example", file: "example.yaml", want: func(*Config) {}},
 		{
+			name: "redis url",
+			file: "testdata/redis_good.yaml",
+			want: func(c *Config) {
+				c.Redis.URL, c.Redis.Prefix, c.Redis.HistoryMax = "redis://127.0.0.1:6390/2", "peer:", 200
+			},
+		},
+		{
+			name: "redis cluster",
+			file: "testdata/redis_cluster.yaml",
+			want: func(c *Config) {
+				c.Redis.Cluster.Addrs = []string{"10.0.0.1:7000", "10.0.0.2:7000", "10.0.0.3:7000"}
+			},
+		},
+		{
+			name: "redis mistakes",
+			file: "testdata/redis_bad.yaml",
+			errs: []string{
+				`testdata/redis_bad.yaml:1: redis: set only one of redis.url, redis.sentinel and redis.cluster`,
+				`testdata/redis_bad.yaml:2: redis.url: scheme "http" is not redis:// or rediss://`,
+				`testdata/redis_bad.yaml:5: redis.sentinel.addrs[0]: "sentinel-1" is not host:port`,
+				`testdata/redis_bad.yaml:7: unknown key "redis.cluster.adrs" (did you mean "redis.cluster.addrs"?)`,
+				`testdata/redis_bad.yaml:8: redis.history_max: must be at least 1, got 0`,
+				`testdata/redis_bad.yaml:9: unknown key "redis.password": secrets are read from the environment`,
+			},
+		},
+		{
 			name: "unknown key",
 			file: "testdata/unknown_key.yaml",
 			errs: []string{`testdata/unknown_key.yaml:8: unknown key "tiemzone" (did you mean "timezone"?)`},
@@ -191,6 +217,12 @@ func TestEnvOverrides(t *testing.T) {
 			want: func(c *Config) {
 				c.DataDir, c.FlowsDir, c.LogLevel, c.Timezone = "/srv/peerbot", "my-flows", "warn", "America/New_York"
 			},
+		},
+		{
+			name: "redis from the environment",
+			file: "testdata/redis_good.yaml",
+			env:  map[string]string{"PEERBOT_REDIS_URL": "rediss://:s3cret@redis.internal:6380/0", "PEERBOT_REDIS_PASSWORD": "pw"},
+			want: func(c *Config) { c.Redis.URL, c.Redis.Password = "rediss://:s3cret@redis.internal:6380/0", "pw" },
 		},
 		{
 			name: "env without a file",

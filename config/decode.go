@@ -58,6 +58,25 @@ func (d *decoder) document(doc *yaml.Node) {
 				"resources": d.strings(&c.Crisis.Resources),
 			})
 		},
+		"redis": func(k, v *yaml.Node, key string) {
+			d.set(k, key)
+			d.mapping(v, key, map[string]field{
+				"url":         d.str(&c.Redis.URL, nil),
+				"prefix":      d.str(&c.Redis.Prefix, nil),
+				"history_max": d.integer(&c.Redis.HistoryMax),
+				"sentinel": func(k, v *yaml.Node, key string) {
+					d.mapping(v, key, map[string]field{
+						"master": d.str(&c.Redis.Sentinel.Master, nil),
+						"addrs":  d.strings(&c.Redis.Sentinel.Addrs),
+					})
+				},
+				"cluster": func(k, v *yaml.Node, key string) {
+					d.mapping(v, key, map[string]field{
+						"addrs": d.strings(&c.Redis.Cluster.Addrs),
+					})
+				},
+			})
+		},
 	})
 }
 

@@ -22,6 +22,9 @@ var envVars = []envVar{
 	{"PEERBOT_FLOWS_DIR", "flows_dir", func(c *Config, v string) { c.FlowsDir = expandHome(v) }},
 	{"PEERBOT_LOG_LEVEL", "log_level", func(c *Config, v string) { c.LogLevel = normLevel(v) }},
 	{"PEERBOT_TIMEZONE", "timezone", func(c *Config, v string) { c.Timezone = v }},
+	// The URL may carry a password, so it is a secret too.
+	{"PEERBOT_REDIS_URL", "redis.url", func(c *Config, v string) { c.Redis.URL = v }},
+	{"PEERBOT_REDIS_PASSWORD", "redis.password", func(c *Config, v string) { c.Redis.Password = v }},
 }
 
 // applyEnv applies the overrides that are set. An empty variable counts as

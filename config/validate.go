@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -41,6 +43,58 @@ func (c *Config) check() []*Error {
 		if strings.TrimSpace(r) == "" {
 			errs = append(errs, c.errAt(fmt.Sprintf("crisis.resources[%d]", i), "must not be empty"))
 		}
+	}
+	errs = append(errs, c.checkRedis()...)
+	return errs
+}
+
+// checkRedis allows one Redis deployment at most, each complete.
+func (c *Config) checkRedis() []*Error {
+	var errs []*Error
+	r := c.Redis
+	kinds := 0
+	if r.URL != "" {
+		kinds++
+		u, err := url.Parse(r.URL)
+		switch {
+		case err != nil:
+			errs = append(errs, c.errAt("redis.url", "not a URL: use redis://host:port/db or rediss://host:port/db"))
+		case u.Scheme != "redis" && u.Scheme != "rediss":
+			errs = append(errs, c.errAt("redis.url", "scheme %q is not redis:// or rediss://", u.Scheme))
+		case u.Host == "":
+			errs = append(errs, c.errAt("redis.url", "has no host: use redis://host:port/db"))
+		}
+	}
+	if r.Sentinel.Master != "" || len(r.Sentinel.Addrs) > 0 {
+		kinds++
+		if r.Sentinel.Master == "" {
+			errs = append(errs, c.errAt("redis.sentinel.addrs", "redis.sentinel.master (the name of the primary) is needed too"))
+		}
+		if len(r.Sentinel.Addrs) == 0 {
+			errs = append(errs, c.errAt("redis.sentinel.master", "redis.sentinel.addrs (the sentinels, host:port) are needed too"))
+		}
+	}
+	if len(r.Cluster.Addrs) > 0 {
+		kinds++
+	}
+	for _, list := range []struct {
+		key   string
+		addrs []string
+	}{{"redis.sentinel.addrs", r.Sentinel.Addrs}, {"redis.cluster.addrs", r.Cluster.Addrs}} {
+		for i, a := range list.addrs {
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				errs = append(errs, c.errAt(fmt.Sprintf("%s[%d]", list.key, i), "%q is not host:port", a))
+			}
+		}
+	}
+	if kinds > 1 {
+		errs = append(errs, c.errAt("redis", "set only one of redis.url, redis.sentinel and redis.cluster"))
+	}
+	if r.Prefix == "" {
+		errs = append(errs, c.errAt("redis.prefix", "must not be empty"))
+	}
+	if r.HistoryMax < 1 {
+		errs = append(errs, c.errAt("redis.history_max", "must be at least 1, got %d", r.HistoryMax))
 	}
 	return errs
 }
