@@ -128,7 +128,7 @@ const (
 	DefaultRedisPrefix = "pb:"
 	// DefaultHistoryMax is how many check-ins per user Redis keeps.
 	DefaultHistoryMax = 1000
-	DefaultRetention = 365
+	DefaultRetention  = 365
 )
 
 // DefaultCrisisResources returns the default crisis resources (from
