@@ -77,7 +77,9 @@ func (t *turn) handle() {
 			t.command(cmd)
 			return
 		}
-		t.askConsent("")
+		// Someone who writes first has come to check in: once they agree,
+		// the check-in starts.
+		t.askConsent(DefaultFlow)
 		return
 	case ConsentAsked:
 		t.consentAnswer(cmd, isCmd)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/peerbot/peerbot/adapters/bolt"
 	"github.com/peerbot/peerbot/adapters/console"
+	redisstore "github.com/peerbot/peerbot/adapters/redis"
 	"github.com/peerbot/peerbot/bot"
 	"github.com/peerbot/peerbot/config"
 	"github.com/peerbot/peerbot/flows"
@@ -29,6 +30,7 @@ type settings struct {
 	dataDir    string
 	flowsDir   string
 	logLevel   string
+	redisURL   string
 }
 
 func (s *settings) register(fs *flag.FlagSet) {
@@ -36,12 +38,15 @@ func (s *settings) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.dataDir, "data", "", "`dir`ectory for the embedded store (overrides data_dir)")
 	fs.StringVar(&s.flowsDir, "flows", "", "`dir`ectory of flow YAML files that add to or override the built-in flows")
 	fs.StringVar(&s.logLevel, "log-level", "", "debug, info, warn or error (overrides log_level)")
+	fs.StringVar(&s.redisURL, "redis", "", "redis://host:port/db `URL` of the shared store (overrides redis.url and $PEERBOT_REDIS_URL; default: the embedded store)")
 }
 
 // app is everything wired together.
 type app struct {
 	cfg    *config.Config
-	store  *bolt.Store
+	store  bot.Store
+	// where says where the data lives, for the start-up line.
+	where string
 	flows  *flows.Set
 	engine *bot.Engine
 	log    *slog.Logger
@@ -50,7 +55,7 @@ type app struct {
 // setup loads config and flows, opens the store and builds the engine.
 // Everything that can be checked is checked before the store is opened, so
 // a mistake is reported as itself and not as a data file in use.
-func setup(s settings, stderr io.Writer, defaultLevel, flowID string) (*app, error) {
+func setup(ctx context.Context, s settings, stderr io.Writer, defaultLevel, flowID string) (*app, error) {
 	cfg, err := config.Load(config.FromEnv(s.configFile))
 	if err != nil {
 		return nil, err
@@ -60,6 +65,11 @@ func setup(s settings, stderr io.Writer, defaultLevel, flowID string) (*app, err
 	}
 	if s.flowsDir != "" {
 		cfg.FlowsDir = s.flowsDir
+	}
+	if s.redisURL != "" {
+		cfg.Redis.URL = s.redisURL
+		cfg.Redis.Sentinel = config.RedisSentinel{}
+		cfg.Redis.Cluster = config.RedisCluster{}
 	}
 	if s.logLevel != "" {
 		cfg.LogLevel = s.logLevel
@@ -82,7 +92,7 @@ func setup(s settings, stderr io.Writer, defaultLevel, flowID string) (*app, err
 	if flowID != "" && set.Get(flowID) == nil {
 		return nil, fmt.Errorf("no flow %q; the flows are: %s", flowID, strings.Join(flowIDs(set), ", "))
 	}
-	store, err := bolt.Open(filepath.Join(cfg.DataDir, "peerbot.db"))
+	store, where, err := openStore(ctx, cfg, log, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +109,39 @@ func setup(s settings, stderr io.Writer, defaultLevel, flowID string) (*app, err
 		store.Close()
 		return nil, err
 	}
-	return &app{cfg: cfg, store: store, flows: set, engine: engine, log: log}, nil
+	return &app{cfg: cfg, store: store, where: where, flows: set, engine: engine, log: log}, nil
+}
+
+// openStore opens Redis when it is configured, the local file otherwise.
+// An unreachable Redis is retried with backoff, each failure said on
+// stderr, until it answers or the user gives up (Ctrl-C).
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, stderr io.Writer) (bot.Store, string, error) {
+	if !cfg.Redis.Configured() {
+		store, err := bolt.Open(filepath.Join(cfg.DataDir, "peerbot.db"))
+		if err != nil {
+			return nil, "", err
+		}
+		return store, store.Path(), nil
+	}
+	rc := redisstore.Config{
+		URL:            cfg.Redis.URL,
+		SentinelMaster: cfg.Redis.Sentinel.Master,
+		SentinelAddrs:  cfg.Redis.Sentinel.Addrs,
+		ClusterAddrs:   cfg.Redis.Cluster.Addrs,
+		Password:       cfg.Redis.Password,
+		Prefix:         cfg.Redis.Prefix,
+		HistoryMax:     cfg.Redis.HistoryMax,
+		RetentionDays:  cfg.Community.Retention,
+	}
+	// Connection trouble must reach the person starting peerbot even when
+	// the log level hides warnings.
+	retryLog := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	store, err := redisstore.Connect(ctx, rc, retryLog)
+	if err != nil {
+		return nil, "", err
+	}
+	log.Info("using redis", "addr", rc.Addr(), "prefix", cfg.Redis.Prefix)
+	return store, fmt.Sprintf("Redis at %s (keys under %q)", rc.Addr(), cfg.Redis.Prefix), nil
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -114,7 +156,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 func (a *app) chat(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, user, flowID string) error {
 	term := console.New(stdin, stdout, console.Options{User: user})
 	a.engine.Register(term)
-	fmt.Fprintf(stderr, "peerbot %s — your data is kept in %s\n", versionString(), a.store.Path())
+	fmt.Fprintf(stderr, "peerbot %s — your data is kept in %s\n", versionString(), a.where)
 	start := bot.Message{
 		Platform: term.Name(), User: term.User(), UserName: user, Channel: "console", Direct: true,
 	}
@@ -130,10 +172,10 @@ func chatCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	s.register(fs)
 	flowID := fs.String("flow", "", "`id` of a flow to start right away (after consent, the first time)")
 	user := fs.String("user", defaultUser(), "your `name` in the chat (default $PEERBOT_USER or $USER)")
-	if err := parseFlags(fs, args, stdout, stderr, "peerbot chat: talk to peerbot in this terminal.\n\nUsage: peerbot chat [--flow ID] [--flows DIR] [--data DIR] [--user NAME] [--config FILE]"); err != nil {
+	if err := parseFlags(fs, args, stdout, stderr, "peerbot chat: talk to peerbot in this terminal.\n\nUsage: peerbot chat [--flow ID] [--flows DIR] [--data DIR] [--redis URL] [--user NAME] [--config FILE]"); err != nil {
 		return err
 	}
-	a, err := setup(s, stderr, "warn", *flowID)
+	a, err := setup(ctx, s, stderr, "warn", *flowID)
 	if err != nil {
 		return err
 	}
@@ -145,10 +187,10 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	var s settings
 	s.register(fs)
-	if err := parseFlags(fs, args, stdout, stderr, "peerbot run: run every configured adapter; with none configured, the terminal chat.\n\nUsage: peerbot run [--config FILE] [--data DIR] [--flows DIR]"); err != nil {
+	if err := parseFlags(fs, args, stdout, stderr, "peerbot run: run every configured adapter; with none configured, the terminal chat.\n\nUsage: peerbot run [--config FILE] [--data DIR] [--flows DIR] [--redis URL]"); err != nil {
 		return err
 	}
-	a, err := setup(s, stderr, "warn", "")
+	a, err := setup(ctx, s, stderr, "warn", "")
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,79 @@
+package redis_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"testing"
+
+	"github.com/peerbot/peerbot/bot"
+	"github.com/peerbot/peerbot/internal/redistest"
+)
+
+type discard struct{}
+
+func (discard) Name() string                          { return "test" }
+func (discard) Send(context.Context, bot.Reply) error { return nil }
+
+// BenchmarkEngineRedis measures answered steps per second through the whole
+// engine on a real redis-server, and the server's commands per message
+// (INFO commandstats deltas). Run with:
+//
+//	go test -run '^$' -bench EngineRedis -benchmem ./adapters/redis/
+func BenchmarkEngineRedis(b *testing.B) {
+	srv := redistest.Start(b)
+	for _, users := range []int{1, 8, 64} {
+		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
+			e, store := engineOn(b, srv, nil)
+			e.Register(discard{})
+			_ = store
+			ctx := context.Background()
+			client := srv.Client(b)
+			script := []string{"checkin", "4", "7", "no", "a good walk", "skip"}
+			var next, answered, handled atomic.Int64
+			b.SetParallelism(max(1, users/runtime.GOMAXPROCS(0)))
+			before, err := redistest.CommandStats(ctx, client)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				id := next.Add(1)
+				user := bot.NewUserID("bench", fmt.Sprint("w", users), fmt.Sprint("u", id))
+				seq := 0
+				handle := func(text string) {
+					seq++
+					m := bot.Message{ID: fmt.Sprint(id, "-", seq), Platform: "test", User: user, Channel: "D", Direct: true, Text: text}
+					if err := e.Handle(ctx, m); err != nil {
+						b.Error(err)
+					}
+					handled.Add(1)
+				}
+				handle("hi")
+				handle("yes")
+				for i := 0; pb.Next(); i++ {
+					text := script[i%len(script)]
+					handle(text)
+					if text != "checkin" {
+						answered.Add(1)
+					}
+				}
+			})
+			b.StopTimer()
+			after, err := redistest.CommandStats(ctx, client)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var cmds int64
+			for name, n := range after {
+				if name != "info" {
+					cmds += n - before[name]
+				}
+			}
+			b.ReportMetric(float64(answered.Load())/b.Elapsed().Seconds(), "steps/s")
+			b.ReportMetric(float64(cmds)/float64(handled.Load()), "cmds/msg")
+		})
+	}
+}

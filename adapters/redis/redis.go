@@ -1,0 +1,741 @@
+// Package redis is a bot.Store on Redis (go-redis v9), for production: several
+// peerbot replicas share one Redis (a single server, a Sentinel-managed
+// primary, or a Cluster) and lose nothing.
+//
+// # Key layout
+//
+// Every key of one user is
+//
+//	<prefix>{u:<user id>}:<suffix>
+//
+// with prefix "pb:" by default, so every key of a user carries the same hash
+// tag and sits in the same Cluster slot: one pipeline reads them, one Lua
+// script updates them atomically, one DEL removes them. The suffixes:
+//
+//	pb:{u:ID}:state    hash    v = version (a save counter), d = JSON of the
+//	                           State without its Session (profile, streak,
+//	                           goals, last scores), t = token of the last
+//	                           save (makes a save retried by the client after
+//	                           a lost reply apply once). No expiry.
+//	pb:{u:ID}:session  string  JSON of the Session. Expires 24 h after the
+//	                           session's ExpiresAt, or after the save when
+//	                           ExpiresAt has passed (a grace day, so that the
+//	                           engine can still close it as "expired" and keep
+//	                           the answers when the user writes within a day);
+//	                           no expiry when ExpiresAt is zero; deleted when
+//	                           the State has no Session.
+//	pb:{u:ID}:history  list    finished runs, newest first (LPUSH), each entry
+//	                           "<unix ms of the save>|<JSON of the Record>";
+//	                           trimmed to HistoryMax entries; entries older
+//	                           than RetentionDays are popped from the tail in
+//	                           each save and skipped by History; the key
+//	                           expires RetentionDays after the last append.
+//	pb:{u:ID}:flags    list    flags, oldest first (RPUSH), entries as in
+//	                           history, capped at HistoryMax and kept
+//	                           RetentionDays the same way.
+//	pb:{u:ID}:seen     zset    dedupe marks: member = platform event id,
+//	                           score = unix ms when the mark expires (24 h
+//	                           after the save); expired members are removed in
+//	                           each save; the key expires 24 h after the last
+//	                           mark.
+//
+// Times that decide expiry (mark scores, history stamps, session TTLs) come
+// from the Store's clock (WithClock), and TTLs are given to Redis relative to
+// it, so a skew between the bot's and Redis's clocks does not matter.
+//
+// # Round trips
+//
+// Load is one pipeline (HMGET state, GET session, ZSCORE seen) and Save is
+// one EVALSHA of a Lua script (EVAL when the script is not cached yet, as
+// after a Redis restart): an answered step costs two round trips. The
+// script checks the dedupe mark (EDUPLICATE), then the version (ECONFLICT),
+// and only then writes, so a failed check writes nothing.
+//
+// DeleteUser deletes all five keys, dedupe marks included, so that nothing
+// about the user is left (a SCAN for the user's keys finds none).
+//
+// Every failure to reach Redis is a bot.EUNAVAILABLE error naming the
+// address; JSON that cannot be decoded is bot.EINTERNAL. Nothing a user wrote
+// is ever logged.
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/peerbot/peerbot/bot"
+)
+
+// Defaults and limits.
+const (
+	// DefaultPrefix starts every key.
+	DefaultPrefix = "pb:"
+	// DefaultHistoryMax is how many history records (and flags) are kept
+	// per user.
+	DefaultHistoryMax = 1000
+	// DefaultRetentionDays is how long history and flags are kept.
+	DefaultRetentionDays = 365
+
+	// seenTTL is how long a dedupe mark is kept: platforms retry an event
+	// for minutes (Slack) or replay a session's backlog on resume
+	// (Discord), never for a day.
+	seenTTL = 24 * time.Hour
+	// sessionGrace is how long a session key outlives its ExpiresAt.
+	sessionGrace = 24 * time.Hour
+
+	// timeout bounds dialing, reading and writing, so that a dead Redis
+	// answers fast.
+	timeout = 2 * time.Second
+	// maxRetries is how often go-redis retries a command after a network
+	// error; Save is safe to retry (see the token in the script).
+	maxRetries = 2
+
+	// Connect's backoff.
+	connectFirstWait = 250 * time.Millisecond
+	connectMaxWait   = 15 * time.Second
+)
+
+// Config says where Redis is and how the store uses it. Set exactly one of
+// URL, SentinelMaster with SentinelAddrs, and ClusterAddrs.
+type Config struct {
+	// URL is redis://[:password@]host:port/db or rediss://… (TLS).
+	URL string
+	// SentinelMaster is the name of the primary that the sentinels at
+	// SentinelAddrs (host:port) watch.
+	SentinelMaster string
+	SentinelAddrs  []string
+	// ClusterAddrs are some nodes (host:port) of a Redis Cluster.
+	ClusterAddrs []string
+	// Password authenticates to the Redis data nodes (the primary and
+	// replicas behind the sentinels, or the cluster nodes; the sentinels
+	// themselves are reached without one). A URL carries its own password;
+	// Password is used with a URL only when the URL has none.
+	Password string
+	// Prefix starts every key; default "pb:". It may not contain { or }.
+	Prefix string
+	// HistoryMax is how many history records, and how many flags, are
+	// kept per user; default 1000.
+	HistoryMax int
+	// RetentionDays drops history and flags older than this many days;
+	// default 365.
+	RetentionDays int
+}
+
+// Addr is a human name of where c connects, for errors and logs, such as
+// "127.0.0.1:6390", "sentinel mymaster at a:26379,b:26379" or "cluster
+// a:7000,b:7000,c:7000". It never contains a password.
+func (c Config) Addr() string {
+	switch {
+	case c.URL != "":
+		if o, err := goredis.ParseURL(c.URL); err == nil {
+			return o.Addr
+		}
+		if u, err := url.Parse(c.URL); err == nil && u.Host != "" {
+			return u.Host
+		}
+		return "an invalid Redis URL"
+	case c.SentinelMaster != "" || len(c.SentinelAddrs) > 0:
+		return fmt.Sprintf("sentinel %s at %s", c.SentinelMaster, strings.Join(c.SentinelAddrs, ","))
+	case len(c.ClusterAddrs) > 0:
+		return "cluster " + strings.Join(c.ClusterAddrs, ",")
+	default:
+		return "no Redis address"
+	}
+}
+
+// validate checks c the way NewClient needs it.
+func (c Config) validate() error {
+	kinds := 0
+	if c.URL != "" {
+		kinds++
+	}
+	if c.SentinelMaster != "" || len(c.SentinelAddrs) > 0 {
+		kinds++
+		if c.SentinelMaster == "" || len(c.SentinelAddrs) == 0 {
+			return bot.Errorf(bot.EINVALID, "Redis Sentinel needs both the master's name and the sentinels' addresses")
+		}
+	}
+	if len(c.ClusterAddrs) > 0 {
+		kinds++
+	}
+	switch {
+	case kinds == 0:
+		return bot.Errorf(bot.EINVALID, "no Redis configured: set a URL, a sentinel master with its sentinels, or cluster addresses")
+	case kinds > 1:
+		return bot.Errorf(bot.EINVALID, "set only one of a Redis URL, a sentinel master and cluster addresses")
+	}
+	if strings.ContainsAny(c.Prefix, "{}") {
+		return bot.Errorf(bot.EINVALID, "the Redis key prefix %q may not contain { or } (they would break the per-user hash tag)", c.Prefix)
+	}
+	if c.HistoryMax < 0 {
+		return bot.Errorf(bot.EINVALID, "the Redis history cap must be positive, got %d", c.HistoryMax)
+	}
+	if c.RetentionDays < 0 {
+		return bot.Errorf(bot.EINVALID, "the Redis retention must be a positive number of days, got %d", c.RetentionDays)
+	}
+	return nil
+}
+
+// NewClient makes the go-redis client that c describes: a Client for a URL,
+// a FailoverClient for Sentinel, a ClusterClient for Cluster. Timeouts are
+// short (2 s) so that a dead Redis answers fast. It does not connect: the
+// first command does (see Connect).
+func NewClient(c Config) (goredis.UniversalClient, error) {
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	u := &goredis.UniversalOptions{
+		Password:        c.Password,
+		DialTimeout:     timeout,
+		ReadTimeout:     timeout,
+		WriteTimeout:    timeout,
+		MaxRetries:      maxRetries,
+		MinRetryBackoff: 10 * time.Millisecond,
+		MaxRetryBackoff: 250 * time.Millisecond,
+		// One dial per attempt: the command retries above already retry a
+		// refused connection, and more would multiply the wait.
+		DialerRetries: 1,
+		// A deadline on the caller's context bounds a command too.
+		ContextTimeoutEnabled: true,
+		// Redis 7.0 knows neither CLIENT SETINFO nor maintenance
+		// notifications: don't send them on every new connection.
+		DisableIdentity:          true,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+	}
+	switch {
+	case c.URL != "":
+		o, err := goredis.ParseURL(c.URL)
+		if err != nil {
+			return nil, &bot.Error{Code: bot.EINVALID,
+				Message: "the Redis URL is not valid: use redis://host:port/db or rediss://host:port/db", Err: err}
+		}
+		if o.Password == "" && o.Username == "" {
+			o.Password = c.Password
+		}
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = u.DialTimeout, u.ReadTimeout, u.WriteTimeout
+		o.MaxRetries, o.MinRetryBackoff, o.MaxRetryBackoff = u.MaxRetries, u.MinRetryBackoff, u.MaxRetryBackoff
+		o.DialerRetries = u.DialerRetries
+		o.ContextTimeoutEnabled = true
+		o.DisableIdentity = true
+		o.MaintNotificationsConfig = u.MaintNotificationsConfig
+		return goredis.NewClient(o), nil
+	case c.SentinelMaster != "":
+		u.MasterName = c.SentinelMaster
+		u.Addrs = c.SentinelAddrs
+		return goredis.NewFailoverClient(u.Failover()), nil
+	default:
+		u.Addrs = c.ClusterAddrs
+		return goredis.NewClusterClient(u.Cluster()), nil
+	}
+}
+
+// Store is a bot.Store on Redis. It is safe for concurrent use, by several
+// goroutines and by several processes sharing one Redis.
+type Store struct {
+	rdb        goredis.UniversalClient
+	addr       string
+	prefix     string
+	historyMax int
+	retention  time.Duration
+	clock      bot.Clock
+
+	closeOnce sync.Once
+	closeErr  error
+	closed    chan struct{}
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock sets the clock that dates dedupe marks, history and flags and
+// times session expiry, so that tests need not wait. The default is the wall
+// clock.
+func WithClock(c bot.Clock) Option {
+	return func(s *Store) { s.clock = c }
+}
+
+var _ bot.Store = (*Store)(nil)
+
+// New returns a Store on client; c gives the prefix and limits (zero values
+// mean the defaults) and the address named in errors. The Store owns client:
+// Close closes it.
+func New(client goredis.UniversalClient, c Config, opts ...Option) *Store {
+	s := &Store{
+		rdb:        client,
+		addr:       c.Addr(),
+		prefix:     c.Prefix,
+		historyMax: c.HistoryMax,
+		retention:  time.Duration(c.RetentionDays) * 24 * time.Hour,
+		clock:      bot.SystemClock{},
+		closed:     make(chan struct{}),
+	}
+	if s.prefix == "" {
+		s.prefix = DefaultPrefix
+	}
+	if s.historyMax <= 0 {
+		s.historyMax = DefaultHistoryMax
+	}
+	if s.retention <= 0 {
+		s.retention = DefaultRetentionDays * 24 * time.Hour
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Connect makes a client for c and pings Redis until it answers, waiting
+// 250 ms after the first failure and doubling up to 15 s, logging each
+// failure at Warn. When ctx ends first it returns an EUNAVAILABLE error that
+// names the address. A log of nil logs nothing.
+func Connect(ctx context.Context, c Config, log *slog.Logger, opts ...Option) (*Store, error) {
+	client, err := NewClient(c)
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	addr := c.Addr()
+	wait := connectFirstWait
+	for {
+		err := client.Ping(ctx).Err()
+		if err == nil {
+			return New(client, c, opts...), nil
+		}
+		if ctx.Err() != nil {
+			_ = client.Close()
+			return nil, &bot.Error{Code: bot.EUNAVAILABLE,
+				Message: fmt.Sprintf("Redis at %s is unreachable", addr), Err: errors.Join(err, ctx.Err())}
+		}
+		log.Warn("redis unreachable, retrying", "addr", addr, "err", err, "retry_in", wait)
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			_ = client.Close()
+			return nil, &bot.Error{Code: bot.EUNAVAILABLE,
+				Message: fmt.Sprintf("Redis at %s is unreachable", addr), Err: errors.Join(err, ctx.Err())}
+		case <-timer.C:
+		}
+		wait = min(2*wait, connectMaxWait)
+	}
+}
+
+// Client returns the go-redis client the store uses.
+func (s *Store) Client() goredis.UniversalClient { return s.rdb }
+
+// Addr is the human name of where the store connects (Config.Addr).
+func (s *Store) Addr() string { return s.addr }
+
+// Key returns the Redis key of one of the user's values; suffix is one of
+// "state", "session", "history", "flags" and "seen".
+func (s *Store) Key(user bot.UserID, suffix string) string {
+	return s.prefix + "{u:" + string(user) + "}:" + suffix
+}
+
+// keys are a user's keys in the order the save script takes them.
+type keys struct{ state, session, history, flags, seen string }
+
+func (s *Store) keys(user bot.UserID) keys {
+	base := s.prefix + "{u:" + string(user) + "}:"
+	return keys{base + "state", base + "session", base + "history", base + "flags", base + "seen"}
+}
+
+func (k keys) all() []string { return []string{k.state, k.session, k.history, k.flags, k.seen} }
+
+// Close closes the client. Calling it again returns the first call's result.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		if err := s.rdb.Close(); err != nil {
+			s.closeErr = s.fail(err)
+		}
+	})
+	return s.closeErr
+}
+
+// Load returns the user's state and, when eventID is not empty, whether a
+// Save already marked that event. It is one round trip.
+func (s *Store) Load(ctx context.Context, user bot.UserID, eventID string) (*bot.State, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	k := s.keys(user)
+	pipe := s.rdb.Pipeline()
+	hm := pipe.HMGet(ctx, k.state, "v", "d")
+	sess := pipe.Get(ctx, k.session)
+	var mark *goredis.FloatCmd
+	if eventID != "" {
+		mark = pipe.ZScore(ctx, k.seen, eventID)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, s.fail(err)
+	}
+	st := &bot.State{User: user}
+	if err := hm.Err(); err != nil {
+		return nil, s.fail(err)
+	}
+	vals := hm.Val()
+	if v, ok := vals[0].(string); ok {
+		version, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, damaged("state version", err)
+		}
+		d, _ := vals[1].(string)
+		if err := json.Unmarshal([]byte(d), st); err != nil {
+			return nil, damaged("state", err)
+		}
+		st.Version = version
+		st.Session = nil
+		switch body, err := sess.Bytes(); {
+		case errors.Is(err, goredis.Nil):
+		case err != nil:
+			return nil, s.fail(err)
+		default:
+			st.Session = new(bot.Session)
+			if err := json.Unmarshal(body, st.Session); err != nil {
+				return nil, damaged("session", err)
+			}
+		}
+	}
+	if mark != nil {
+		switch expires, err := mark.Result(); {
+		case errors.Is(err, goredis.Nil):
+		case err != nil:
+			return nil, s.fail(err)
+		default:
+			st.Seen = int64(expires) > s.clock.Now().UnixMilli()
+		}
+	}
+	return st, nil
+}
+
+// saveScript applies one bot.Save. KEYS: state, session, history, flags,
+// seen. ARGV: 1 token, 2 expected version, 3 event id (or ""), 4 now (unix
+// ms), 5 "1" to write the state, 6 state JSON, 7 session JSON ("" deletes
+// it), 8 session TTL in ms (0: none), 9 cap on history and flags, 10
+// retention in ms, 11 dedupe mark TTL in ms, 12 number of history entries,
+// then the history entries, then the flag entries. It returns the version
+// after the save, -1 for a duplicate event, -2 for a stale version.
+//
+// The token makes a save that the client retries after losing the reply
+// (go-redis retries on EOF) apply once: the retry finds its own token and
+// reports success instead of a conflict or a duplicate.
+var saveScript = goredis.NewScript(`
+local st = redis.call('HMGET', KEYS[1], 'v', 't')
+local cur = tonumber(st[1]) or 0
+local token = ARGV[1]
+if st[2] == token then
+  return cur
+end
+local now = tonumber(ARGV[4])
+local ev = ARGV[3]
+if ev ~= '' then
+  local exp = redis.call('ZSCORE', KEYS[5], ev)
+  if exp and tonumber(exp) > now then
+    return -1
+  end
+end
+if cur ~= tonumber(ARGV[2]) then
+  return -2
+end
+
+local version = cur
+if ARGV[5] == '1' then
+  version = cur + 1
+  redis.call('HSET', KEYS[1], 'v', version, 'd', ARGV[6], 't', token)
+  if ARGV[7] == '' then
+    redis.call('DEL', KEYS[2])
+  elseif ARGV[8] == '0' then
+    redis.call('SET', KEYS[2], ARGV[7])
+  else
+    redis.call('SET', KEYS[2], ARGV[7], 'PX', ARGV[8])
+  end
+elseif st[1] then
+  redis.call('HSET', KEYS[1], 't', token)
+end
+
+local max = tonumber(ARGV[9])
+local keep = tonumber(ARGV[10])
+local cutoff = now - keep
+-- pops entries stamped before cutoff from one end of a list
+local function expire(key, idx, pop)
+  for _ = 1, max do
+    local v = redis.call('LINDEX', key, idx)
+    if not v then return end
+    local bar = string.find(v, '|', 1, true)
+    local ts = bar and tonumber(string.sub(v, 1, bar - 1))
+    if not ts or ts >= cutoff then return end
+    redis.call(pop, key)
+  end
+end
+
+local nh = tonumber(ARGV[12])
+local first, last = 13, 12 + nh
+if nh > 0 then
+  for i = first, last do
+    redis.call('LPUSH', KEYS[3], ARGV[i])
+  end
+  redis.call('LTRIM', KEYS[3], 0, max - 1)
+  redis.call('PEXPIRE', KEYS[3], keep)
+end
+expire(KEYS[3], -1, 'RPOP')
+
+if #ARGV > last then
+  for i = last + 1, #ARGV do
+    redis.call('RPUSH', KEYS[4], ARGV[i])
+  end
+  redis.call('LTRIM', KEYS[4], -max, -1)
+  redis.call('PEXPIRE', KEYS[4], keep)
+end
+expire(KEYS[4], 0, 'LPOP')
+
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
+if ev ~= '' then
+  local ttl = tonumber(ARGV[11])
+  redis.call('ZADD', KEYS[5], now + ttl, ev)
+  redis.call('PEXPIRE', KEYS[5], ttl)
+end
+return version
+`)
+
+// Save applies one change atomically in one round trip; see bot.Store.
+func (s *Store) Save(ctx context.Context, sv bot.Save) error {
+	return s.save(ctx, sv, strconv.FormatUint(rand.Uint64(), 36))
+}
+
+// save is Save with the token that tells a retry of this save from
+// another save.
+func (s *Store) save(ctx context.Context, sv bot.Save, token string) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	if sv.User == "" {
+		return bot.Errorf(bot.EINVALID, "a save needs a user")
+	}
+	now := s.clock.Now()
+	nowMS := now.UnixMilli()
+	args := make([]any, 12, 12+len(sv.History)+len(sv.Flags))
+	args[0] = token
+	args[1] = sv.Version
+	args[2] = sv.EventID
+	args[3] = nowMS
+	args[4], args[5], args[6], args[7] = "0", "", "", int64(0)
+	if sv.State != nil {
+		state := *sv.State
+		state.Session = nil
+		d, err := json.Marshal(&state)
+		if err != nil {
+			return &bot.Error{Code: bot.EINTERNAL, Message: "cannot encode the state", Err: err}
+		}
+		args[4], args[5] = "1", d
+		if sess := sv.State.Session; sess != nil {
+			body, err := json.Marshal(sess)
+			if err != nil {
+				return &bot.Error{Code: bot.EINTERNAL, Message: "cannot encode the session", Err: err}
+			}
+			args[6] = body
+			if !sess.ExpiresAt.IsZero() {
+				args[7] = sessionTTL(sess.ExpiresAt, now).Milliseconds()
+			}
+		}
+	}
+	args[8] = s.historyMax
+	args[9] = s.retention.Milliseconds()
+	args[10] = seenTTL.Milliseconds()
+	args[11] = len(sv.History)
+	for _, r := range sv.History {
+		e, err := entry(nowMS, r)
+		if err != nil {
+			return err
+		}
+		args = append(args, e)
+	}
+	for _, f := range sv.Flags {
+		e, err := entry(nowMS, f)
+		if err != nil {
+			return err
+		}
+		args = append(args, e)
+	}
+	version, err := saveScript.Run(ctx, s.rdb, s.keys(sv.User).all(), args...).Int64()
+	if err != nil {
+		return s.fail(err)
+	}
+	switch version {
+	case -1:
+		return bot.Errorf(bot.EDUPLICATE, "this event was handled already")
+	case -2:
+		return bot.Errorf(bot.ECONFLICT, "the conversation changed meanwhile; try again")
+	}
+	if sv.State != nil {
+		// Set only now: a caller's value must not change before its save
+		// has committed.
+		sv.State.Version = version
+	}
+	return nil
+}
+
+// sessionTTL is how long a session key lives: until ExpiresAt (or now, when
+// that has passed) and a grace day more, so that a freshly written session
+// is never gone before the engine has had a day to close it.
+func sessionTTL(expires, now time.Time) time.Duration {
+	return max(expires.Sub(now), 0) + sessionGrace
+}
+
+// entry encodes a history record or a flag as "<unix ms>|<json>".
+func entry(nowMS int64, v any) ([]byte, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, &bot.Error{Code: bot.EINTERNAL, Message: "cannot encode a record", Err: err}
+	}
+	b := make([]byte, 0, 14+len(body))
+	b = strconv.AppendInt(b, nowMS, 10)
+	b = append(b, '|')
+	return append(b, body...), nil
+}
+
+// unentry splits an entry; ok is false when it is older than cutoff.
+func unentry(e string, cutoff int64) (body string, ok bool, err error) {
+	stamp, body, found := strings.Cut(e, "|")
+	if !found {
+		return "", false, fmt.Errorf("entry without a time stamp")
+	}
+	ms, err := strconv.ParseInt(stamp, 10, 64)
+	if err != nil {
+		return "", false, fmt.Errorf("entry with a bad time stamp: %w", err)
+	}
+	return body, ms >= cutoff, nil
+}
+
+// History returns the user's records, newest first; flow "" means every flow
+// and limit <= 0 means all. Records older than the retention are skipped.
+func (s *Store) History(ctx context.Context, user bot.UserID, flow string, limit int) ([]bot.Record, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	stop := int64(-1)
+	if flow == "" && limit > 0 {
+		stop = int64(limit) - 1
+	}
+	entries, err := s.rdb.LRange(ctx, s.Key(user, "history"), 0, stop).Result()
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	cutoff := s.clock.Now().Add(-s.retention).UnixMilli()
+	var out []bot.Record
+	for _, e := range entries {
+		body, live, err := unentry(e, cutoff)
+		if err != nil {
+			return nil, damaged("history", err)
+		}
+		if !live {
+			break // newest first: the rest are older still
+		}
+		var r bot.Record
+		if err := json.Unmarshal([]byte(body), &r); err != nil {
+			return nil, damaged("history", err)
+		}
+		if flow != "" && r.Flow != flow {
+			continue
+		}
+		out = append(out, r)
+		if limit > 0 && len(out) == limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// Flags returns every flag raised about the user, oldest first, skipping
+// those older than the retention.
+func (s *Store) Flags(ctx context.Context, user bot.UserID) ([]bot.Flag, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	entries, err := s.rdb.LRange(ctx, s.Key(user, "flags"), 0, -1).Result()
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	cutoff := s.clock.Now().Add(-s.retention).UnixMilli()
+	var out []bot.Flag
+	for _, e := range entries {
+		body, live, err := unentry(e, cutoff)
+		if err != nil {
+			return nil, damaged("flags", err)
+		}
+		if !live {
+			continue
+		}
+		var f bot.Flag
+		if err := json.Unmarshal([]byte(body), &f); err != nil {
+			return nil, damaged("flags", err)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// DeleteUser removes every key of the user (state, session, history, flags
+// and dedupe marks) with one DEL.
+func (s *Store) DeleteUser(ctx context.Context, user bot.UserID) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	if err := s.rdb.Del(ctx, s.keys(user).all()...).Err(); err != nil {
+		return s.fail(err)
+	}
+	return nil
+}
+
+// check fails fast on a closed store and on a done context, so that nothing
+// is written for a request nobody waits for any more.
+func (s *Store) check(ctx context.Context) error {
+	select {
+	case <-s.closed:
+		return bot.Errorf(bot.EUNAVAILABLE, "the Redis store is closed")
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return &bot.Error{Code: bot.EUNAVAILABLE, Message: "the request was cancelled", Err: err}
+	}
+	return nil
+}
+
+// fail turns a go-redis error into a coded one: every failure is the store
+// being unavailable, with a sentence that names the address.
+func (s *Store) fail(err error) error {
+	var coded *bot.Error
+	var rerr goredis.Error
+	switch {
+	case errors.As(err, &coded):
+		return err
+	case errors.Is(err, goredis.ErrClosed):
+		return &bot.Error{Code: bot.EUNAVAILABLE, Message: "the Redis store is closed", Err: err}
+	case errors.Is(err, context.Canceled):
+		return &bot.Error{Code: bot.EUNAVAILABLE, Message: "the request was cancelled", Err: err}
+	case errors.As(err, &rerr):
+		// Redis answered with an error: loading, read-only replica, out
+		// of memory, cluster down…
+		return &bot.Error{Code: bot.EUNAVAILABLE, Message: fmt.Sprintf("Redis at %s refused the request", s.addr), Err: err}
+	default:
+		return &bot.Error{Code: bot.EUNAVAILABLE, Message: fmt.Sprintf("Redis at %s is unreachable", s.addr), Err: err}
+	}
+}
+
+func damaged(what string, err error) error {
+	return &bot.Error{Code: bot.EINTERNAL, Message: fmt.Sprintf("stored %s is damaged", what), Err: err}
+}
