@@ -43,10 +43,10 @@ func (s *settings) register(fs *flag.FlagSet) {
 
 // app is everything wired together.
 type app struct {
-	cfg    *config.Config
-	store  bot.Store
+	cfg   *config.Config
+	store bot.Store
 	// where says where the data lives, for the start-up line.
-	where string
+	where  string
 	flows  *flows.Set
 	engine *bot.Engine
 	log    *slog.Logger
