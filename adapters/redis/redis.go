@@ -318,7 +318,7 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, opts ...Option) (*
 		if ctx.Err() != nil {
 			_ = client.Close()
 			return nil, &bot.Error{Code: bot.EUNAVAILABLE,
-				Message: fmt.Sprintf("Redis at %s is unreachable", addr), Err: errors.Join(err, ctx.Err())}
+				Message: fmt.Sprintf("Redis at %s is unreachable", addr), Err: gaveUp(err, ctx.Err())}
 		}
 		log.Warn("redis unreachable, retrying", "addr", addr, "err", err, "retry_in", wait)
 		timer := time.NewTimer(wait)
@@ -327,7 +327,7 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, opts ...Option) (*
 			timer.Stop()
 			_ = client.Close()
 			return nil, &bot.Error{Code: bot.EUNAVAILABLE,
-				Message: fmt.Sprintf("Redis at %s is unreachable", addr), Err: errors.Join(err, ctx.Err())}
+				Message: fmt.Sprintf("Redis at %s is unreachable", addr), Err: gaveUp(err, ctx.Err())}
 		case <-timer.C:
 		}
 		wait = min(2*wait, connectMaxWait)
@@ -738,4 +738,28 @@ func (s *Store) fail(err error) error {
 
 func damaged(what string, err error) error {
 	return &bot.Error{Code: bot.EINTERNAL, Message: fmt.Sprintf("stored %s is damaged", what), Err: err}
+}
+
+// slogLogger routes go-redis's own log lines to slog at Debug: they repeat
+// what the store's errors already say ("failed to dial …") and would
+// otherwise land on standard error in the middle of a terminal chat.
+type slogLogger struct{ log *slog.Logger }
+
+func (l slogLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
+}
+
+// SetLibraryLogger sends go-redis's internal log lines to log at Debug
+// level. go-redis has one logger per process, so this is process-wide.
+func SetLibraryLogger(log *slog.Logger) {
+	goredis.SetLogger(slogLogger{log})
+}
+
+// gaveUp is the cause of a failed Connect: the last error, and the
+// context's when it is a different one.
+func gaveUp(last, ctxErr error) error {
+	if last == nil || errors.Is(last, ctxErr) {
+		return ctxErr
+	}
+	return fmt.Errorf("%w (gave up: %v)", last, ctxErr)
 }

@@ -135,6 +135,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, stderr
 	}
 	// Connection trouble must reach the person starting peerbot even when
 	// the log level hides warnings.
+	redisstore.SetLibraryLogger(log)
 	retryLog := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	store, err := redisstore.Connect(ctx, rc, retryLog)
 	if err != nil {

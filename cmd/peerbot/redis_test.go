@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/peerbot/peerbot/internal/redistest"
+)
+
+// A check-in with --redis leaves its keys under the prefix with the user's
+// hash tag, survives a restart of peerbot, and "delete my data" leaves no
+// key of that user.
+func TestChatOnRedis(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	client := srv.Client(t)
+	ctx := context.Background()
+	e := newEnv(t)
+	data := t.TempDir()
+	args := []string{"chat", "--data", data, "--redis", srv.URL()}
+
+	r := e.run(t, "yes\n4\n7\nno\nI went for a walk\nskip\n", args...)
+	mustExit(t, r, 0)
+	inOrder(t, "stdout", r.stdout, consentQuestion, moodQuestion, doneDaily)
+	mustContain(t, "stderr", r.stderr, "Redis at "+srv.Addr)
+
+	tag := "pb:{u:console:local:" + testUser + "}:"
+	keys, err := client.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) == 0 {
+		t.Fatal("no keys in Redis after a check-in")
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, tag) {
+			t.Errorf("key %q is not under %q", k, tag)
+		}
+	}
+
+	r = e.run(t, "my data\n", args...)
+	mustExit(t, r, 0)
+	mustNotContain(t, "restart: stdout", r.stdout, consentQuestion)
+	mustContain(t, "restart: my data", r.stdout, "Streak: 1 day", "mood: 4", `went_well: "I went for a walk"`)
+
+	r = e.run(t, "delete my data\n", args...)
+	mustExit(t, r, 0)
+	mustContain(t, "delete: stdout", r.stdout, "deleted everything")
+	var left []string
+	iter := client.Scan(ctx, 0, tag+"*", 100).Iterator()
+	for iter.Next(ctx) {
+		left = append(left, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(left) > 0 {
+		t.Errorf("keys of the user left after delete my data: %v", left)
+	}
+}
+
+// Redis configured but not there at start: the address is named and the
+// connection retried with backoff; once Redis starts, the chat begins.
+func TestRedisUnreachableAtStart(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	srv.Kill() // keep its port, free now
+	e := newEnv(t, "PEERBOT_REDIS_URL="+srv.URL())
+
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, peerbotBin, "chat", "--data", t.TempDir())
+	cmd.Env = e.environ()
+	cmd.WaitDelay = 5 * time.Second
+	cmd.Stdin = strings.NewReader("yes\n")
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	watch := watchLines(stderr, "retry_in=500ms")
+	select {
+	case <-watch.seen:
+	case <-watch.done:
+		t.Fatalf("peerbot ended before retrying a second time; stderr:\n%s", watch)
+	case <-ctx.Done():
+		t.Fatalf("no second retry within %v; stderr:\n%s", runTimeout, watch)
+	}
+	srv.Restart(t)
+	<-watch.done
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("peerbot: %v\nstderr:\n%s", err, watch)
+	}
+	log := watch.String()
+	for _, want := range []string{"redis unreachable, retrying", "addr=" + srv.Addr, "retry_in=250ms", "retry_in=500ms"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, log)
+		}
+	}
+	mustContain(t, "stdout once Redis is up", stdout.String(), consentQuestion, moodQuestion)
+}
