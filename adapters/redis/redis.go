@@ -27,8 +27,8 @@
 //	pb:{u:ID}:history  list    finished runs, newest first (LPUSH), each entry
 //	                           "<unix ms of the save>|<JSON of the Record>";
 //	                           trimmed to HistoryMax entries; entries older
-//	                           than RetentionDays are popped from the tail in
-//	                           each save and skipped by History; the key
+//	                           than RetentionDays are popped from the tail by
+//	                           each save that appends and skipped by History; the key
 //	                           expires RetentionDays after the last append.
 //	pb:{u:ID}:flags    list    flags, oldest first (RPUSH), entries as in
 //	                           history, capped at HistoryMax and kept
@@ -493,8 +493,10 @@ if nh > 0 then
   end
   redis.call('LTRIM', KEYS[3], 0, max - 1)
   redis.call('PEXPIRE', KEYS[3], keep)
+  -- Old entries go when new ones come; reads skip any still there, so
+  -- a save that appends nothing need not look.
+  expire(KEYS[3], -1, 'RPOP')
 end
-expire(KEYS[3], -1, 'RPOP')
 
 if #ARGV > last then
   for i = last + 1, #ARGV do
@@ -502,8 +504,8 @@ if #ARGV > last then
   end
   redis.call('LTRIM', KEYS[4], -max, -1)
   redis.call('PEXPIRE', KEYS[4], keep)
+  expire(KEYS[4], 0, 'LPOP')
 end
-expire(KEYS[4], 0, 'LPOP')
 
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
 if ev ~= '' then
