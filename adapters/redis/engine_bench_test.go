@@ -38,14 +38,15 @@ func BenchmarkEngineRedis(b *testing.B) {
 			// Each run of this function (the benchmark ramps b.N) gets
 			// users and event ids of its own, so no message is a duplicate.
 			run := benchRuns.Add(1)
-			b.SetParallelism(max(1, users/runtime.GOMAXPROCS(0)))
 			before, err := redistest.CommandStats(ctx, client)
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
+			// One user is one goroutine: RunParallel would start at least
+			// GOMAXPROCS of them.
+			runUsers(b, users, func(more func() bool) {
 				id := next.Add(1)
 				user := bot.NewUserID("bench", fmt.Sprint("r", run), fmt.Sprint("u", id))
 				seq := 0
@@ -59,7 +60,7 @@ func BenchmarkEngineRedis(b *testing.B) {
 				}
 				handle("hi")
 				handle("yes")
-				for i := 0; pb.Next(); i++ {
+				for i := 0; more(); i++ {
 					text := script[i%len(script)]
 					handle(text)
 					if text != "checkin" {
@@ -82,4 +83,16 @@ func BenchmarkEngineRedis(b *testing.B) {
 			b.ReportMetric(float64(cmds)/float64(handled.Load()), "cmds/msg")
 		})
 	}
+}
+
+// runUsers runs work in users goroutines sharing b.N iterations; with one
+// user, in this goroutine.
+func runUsers(b *testing.B, users int, work func(more func() bool)) {
+	if users == 1 {
+		i := 0
+		work(func() bool { i++; return i <= b.N })
+		return
+	}
+	b.SetParallelism(max(1, users/runtime.GOMAXPROCS(0)))
+	b.RunParallel(func(pb *testing.PB) { work(pb.Next) })
 }
