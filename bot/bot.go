@@ -47,6 +47,13 @@ type Message struct {
 	Value string
 	// Time is when the platform says the event happened; zero means now.
 	Time time.Time
+	// Ref is the adapter's own reference to the event (a Slack slash
+	// command's response URL, a Discord interaction); the engine copies it
+	// into every Reply to this message and never reads it.
+	Ref string
+	// Timezone is the platform's IANA timezone for the user (Slack's
+	// users.info tz), used while the user has not set one; may be empty.
+	Timezone string
 }
 
 // Reply is one outbound message.
@@ -64,6 +71,9 @@ type Reply struct {
 	// Urgent marks the crisis reply, which adapters must never batch or
 	// delay behind other messages.
 	Urgent bool
+	// Ref is the Ref of the message this replies to; empty for messages
+	// the bot starts.
+	Ref string
 }
 
 // Option is one button of a prompt.

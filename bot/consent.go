@@ -43,6 +43,9 @@ func (t *turn) consentAnswer(cmd command, isCmd bool) {
 		if p.Name == "" {
 			p.Name = t.msg.UserName
 		}
+		if t.msg.Direct && t.msg.Channel != "" {
+			p.DMChannel = t.msg.Channel
+		}
 		t.changed = true
 		t.say("Thank you. You can say \"pause\", \"stop\", \"my data\" or \"delete my data\" at any time, and \"help\" shows everything else.")
 		if f := t.e.flows.Get(pending); f != nil {

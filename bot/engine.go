@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -164,6 +165,10 @@ func (e *Engine) run(ctx context.Context, msg Message, intent string) error {
 			e.log.Debug("duplicate event skipped", "user", msg.User, "event", msg.ID)
 			return nil
 		}
+		if msg.Channel == "" {
+			// A conversation the bot opens goes to the DM it knows.
+			msg.Channel = st.Profile.DMChannel
+		}
 		t := newTurn(ctx, e, msg, st)
 		switch {
 		case crisis != nil:
@@ -222,6 +227,9 @@ func (e *Engine) send(ctx context.Context, msg Message, replies []Reply) error {
 		if r.Channel == "" {
 			r.Channel = msg.Channel
 		}
+		if r.Ref == "" {
+			r.Ref = msg.Ref
+		}
 		if err := a.Send(ctx, r); err != nil {
 			e.log.Error("send failed", "user", msg.User, "platform", msg.Platform, "err", err)
 			errs = append(errs, err)
@@ -259,4 +267,65 @@ func cleanText(s string) string {
 		}
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// Summary is what a platform shows about a user outside a conversation (a
+// Slack App Home, a status command).
+type Summary struct {
+	Name        string
+	Consent     Consent
+	Streak      int
+	Goal        string // the current goal, "" if none
+	PausedUntil time.Time
+	Stopped     bool
+	Timezone    string
+	DMChannel   string
+	DMClosed    bool
+	InFlow      string // the running flow's id, "" if none
+}
+
+// Summary returns what the engine knows of user, for display.
+func (e *Engine) Summary(ctx context.Context, user UserID) (Summary, error) {
+	st, err := e.store.Load(ctx, user, "")
+	if err != nil {
+		return Summary{}, err
+	}
+	t := newTurn(ctx, e, Message{User: user, Time: e.clock.Now()}, st)
+	p := st.Profile
+	s := Summary{
+		Name: p.Name, Consent: p.Consent, Streak: t.currentStreak(), PausedUntil: p.PausedUntil,
+		Stopped: p.Stopped, Timezone: t.loc.String(), DMChannel: p.DMChannel, DMClosed: p.DMClosed,
+	}
+	if g := t.currentGoal(); g != nil {
+		s.Goal = g.Text
+	}
+	if st.Session != nil {
+		s.InFlow = st.Session.Flow
+	}
+	return s, nil
+}
+
+// UpdateProfile changes a user's profile outside a conversation, as an
+// adapter does to remember a DM channel or that DMs are closed. It retries
+// when another update wins the race. Nothing is stored for a user the bot
+// has never met unless fn changes something.
+func (e *Engine) UpdateProfile(ctx context.Context, user UserID, fn func(*Profile)) error {
+	lock := e.lockFor(user)
+	lock.Lock()
+	defer lock.Unlock()
+	for attempt := 0; ; attempt++ {
+		st, err := e.store.Load(ctx, user, "")
+		if err != nil {
+			return err
+		}
+		before := st.Profile
+		fn(&st.Profile)
+		if reflect.DeepEqual(before, st.Profile) {
+			return nil
+		}
+		err = e.store.Save(ctx, Save{User: user, Version: st.Version, State: st})
+		if ErrorCode(err) != ECONFLICT || attempt >= saveRetries {
+			return err
+		}
+	}
 }

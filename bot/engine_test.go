@@ -213,3 +213,66 @@ func TestBeginUnknownFlow(t *testing.T) {
 		t.Fatalf("Begin = %v, want not found", err)
 	}
 }
+
+func TestRefAndPlatformTimezone(t *testing.T) {
+	h := newHarness(t)
+	m := h.msg("hi", "")
+	m.Ref, m.Timezone = "response-url-1", "America/Chicago"
+	if err := h.engine.Handle(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	r := h.rec.take()
+	if len(r) != 1 || r[0].Ref != "response-url-1" || r[0].Channel != "D1" || r[0].User != h.user {
+		t.Fatalf("replies %+v: want one, with the message's ref, channel and user", r)
+	}
+	h.say("yes")
+	s, err := h.engine.Summary(context.Background(), h.user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Timezone != "UTC" || s.DMChannel != "D1" || s.InFlow != "daily-checkin" || s.Consent != bot.ConsentGiven {
+		t.Errorf("summary %+v: want UTC (no platform tz on that message), DM D1, in daily-checkin, consent given", s)
+	}
+	m = h.msg("timezone", "")
+	m.Timezone = "America/Chicago"
+	if err := h.engine.Handle(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.rec.take(); len(r) == 0 || !strings.Contains(r[0].Text, "America/Chicago") {
+		t.Errorf("the platform's timezone is not used while the user has none: %+v", r)
+	}
+}
+
+func TestUpdateProfileAndBeginUsesKnownDM(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	// Nothing is stored for a stranger when nothing changes.
+	if err := h.engine.UpdateProfile(ctx, h.user, func(*bot.Profile) {}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := h.store.Load(ctx, h.user, ""); st.Exists() {
+		t.Fatal("UpdateProfile with no change stored a state")
+	}
+	h.consent()
+	if err := h.engine.UpdateProfile(ctx, h.user, func(p *bot.Profile) { p.DMChannel, p.DMClosed = "D9", true }); err != nil {
+		t.Fatal(err)
+	}
+	s, err := h.engine.Summary(ctx, h.user)
+	if err != nil || s.DMChannel != "D9" || !s.DMClosed {
+		t.Fatalf("summary %+v, %v; want DM D9, closed", s, err)
+	}
+	// A bot-opened conversation with no channel goes to the known DM.
+	m := h.msg("", "")
+	m.Channel = ""
+	if err := h.engine.Begin(ctx, m, ""); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.rec.take(); len(r) == 0 || r[0].Channel != "D9" {
+		t.Fatalf("Begin replies %+v, want them in D9", r)
+	}
+	// Writing in the DM clears the closed note.
+	h.say("help")
+	if s, _ := h.engine.Summary(ctx, h.user); s.DMClosed || s.DMChannel != "D1" {
+		t.Errorf("after a DM: %+v, want DM D1, not closed", s)
+	}
+}

@@ -104,6 +104,9 @@ type Profile struct {
 	Mentors []UserID `json:"mentors,omitempty"`
 	// DMChannel caches the platform's DM channel with the user.
 	DMChannel string `json:"dm,omitempty"`
+	// DMClosed notes that the platform refused a DM to the user (they
+	// closed their DMs); cleared when they write to the bot again.
+	DMClosed bool `json:"dm_closed,omitempty"`
 	// PendingFlow is a flow to start as soon as consent is given.
 	PendingFlow string `json:"pending_flow,omitempty"`
 }

@@ -32,14 +32,28 @@ type turn struct {
 
 func newTurn(ctx context.Context, e *Engine, msg Message, st *State) *turn {
 	t := &turn{ctx: ctx, e: e, msg: msg, st: st, now: msg.Time, loc: e.defaultTZ}
-	if tz := st.Profile.Timezone; tz != "" {
+	// The user's own timezone, else the platform's for them, else the
+	// community default.
+	for _, tz := range []string{st.Profile.Timezone, msg.Timezone} {
+		if tz == "" {
+			continue
+		}
 		if loc, err := time.LoadLocation(tz); err == nil {
 			t.loc = loc
+			break
 		}
 	}
-	if st.Profile.Name == "" && msg.UserName != "" && st.Profile.Consent == ConsentGiven {
-		st.Profile.Name = msg.UserName
-		t.changed = true
+	if p := &st.Profile; p.Consent == ConsentGiven {
+		if p.Name == "" && msg.UserName != "" {
+			p.Name = msg.UserName
+			t.changed = true
+		}
+		// A message in the DM proves the DM works and names its channel,
+		// so a restart or a scheduled prompt need not ask the platform.
+		if msg.Direct && msg.Channel != "" && (p.DMChannel != msg.Channel || p.DMClosed) {
+			p.DMChannel, p.DMClosed = msg.Channel, false
+			t.changed = true
+		}
 	}
 	return t
 }
