@@ -62,6 +62,12 @@ type Config struct {
 	Crisis Crisis `yaml:"crisis"`
 	// Redis, when configured, holds the state instead of the local file.
 	Redis Redis `yaml:"redis"`
+	// HTTP is peerbot's own HTTP listener (Slack's HTTP Events API).
+	HTTP HTTP `yaml:"http"`
+	// Slack runs when its tokens are in the environment.
+	Slack Slack `yaml:"slack"`
+	// Discord runs when its token is in the environment.
+	Discord Discord `yaml:"discord"`
 
 	// src records where each key was set (file line or environment
 	// variable), so that Validate can point at it.
@@ -119,6 +125,61 @@ func (r Redis) Configured() bool {
 	return r.URL != "" || r.Sentinel.Master != "" || len(r.Sentinel.Addrs) > 0 || len(r.Cluster.Addrs) > 0
 }
 
+// HTTP is peerbot's HTTP listener.
+type HTTP struct {
+	// Addr is host:port; default 127.0.0.1:8080.
+	Addr string `yaml:"addr"`
+}
+
+// Slack configures the Slack adapter. The tokens come only from the
+// environment.
+type Slack struct {
+	// Mode is "socket" or "http"; "" picks socket when an app token is
+	// set and http when only a signing secret is.
+	Mode string `yaml:"mode"`
+	// APIURL is the Web API base, ending in "/"; default Slack's own.
+	APIURL string `yaml:"api_url"`
+	// PeerChannels are channel ids whose messages reach the engine.
+	PeerChannels []string `yaml:"peer_channels"`
+	// WorkspaceRate caps messages per second across the workspace; default 20.
+	WorkspaceRate float64 `yaml:"workspace_rate"`
+	// ChannelRate caps messages per second in one channel; default 1.
+	ChannelRate float64 `yaml:"channel_rate"`
+
+	BotToken      string `yaml:"-"` // PEERBOT_SLACK_BOT_TOKEN (xoxb-…)
+	AppToken      string `yaml:"-"` // PEERBOT_SLACK_APP_TOKEN (xapp-…)
+	SigningSecret string `yaml:"-"` // PEERBOT_SLACK_SIGNING_SECRET
+}
+
+// Enabled reports whether Slack has the secrets it needs to start.
+func (s Slack) Enabled() bool { return s.BotToken != "" && (s.AppToken != "" || s.SigningSecret != "") }
+
+// Discord configures the Discord adapter. The token comes only from the
+// environment.
+type Discord struct {
+	// APIURL is the REST base; default Discord's own.
+	APIURL string `yaml:"api_url"`
+	// GuildIDs, when set, register slash commands per guild (instant)
+	// rather than globally.
+	GuildIDs []string `yaml:"guild_ids"`
+	// ShardCount 0 runs every shard Discord recommends in this process;
+	// otherwise this process runs shard ShardID of ShardCount.
+	ShardCount int `yaml:"shard_count"`
+	ShardID    int `yaml:"shard_id"`
+	// FallbackChannel is where a user with closed DMs is mentioned.
+	FallbackChannel string `yaml:"fallback_channel"`
+	// PeerChannels are channel ids whose messages reach the engine (needs
+	// the privileged message content intent).
+	PeerChannels []string `yaml:"peer_channels"`
+	// Rate caps REST requests per second; default 45, below the global 50.
+	Rate float64 `yaml:"rate"`
+
+	Token string `yaml:"-"` // PEERBOT_DISCORD_TOKEN
+}
+
+// Enabled reports whether Discord has its token.
+func (d Discord) Enabled() bool { return d.Token != "" }
+
 // Defaults for the settings that have a fixed one.
 const (
 	DefaultTimezone  = "UTC"
@@ -147,6 +208,9 @@ func Default() *Config {
 		Community: Community{Name: DefaultCommunity, Retention: DefaultRetention},
 		Crisis:    Crisis{Resources: DefaultCrisisResources()},
 		Redis:     Redis{Prefix: DefaultRedisPrefix, HistoryMax: DefaultHistoryMax},
+		HTTP:      HTTP{Addr: "127.0.0.1:8080"},
+		Slack:     Slack{WorkspaceRate: 20, ChannelRate: 1},
+		Discord:   Discord{Rate: 45},
 		src:       map[string]source{},
 	}
 }

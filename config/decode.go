@@ -58,6 +58,29 @@ func (d *decoder) document(doc *yaml.Node) {
 				"resources": d.strings(&c.Crisis.Resources),
 			})
 		},
+		"http": func(k, v *yaml.Node, key string) {
+			d.mapping(v, key, map[string]field{"addr": d.str(&c.HTTP.Addr, nil)})
+		},
+		"slack": func(k, v *yaml.Node, key string) {
+			d.mapping(v, key, map[string]field{
+				"mode":           d.str(&c.Slack.Mode, strings.ToLower),
+				"api_url":        d.str(&c.Slack.APIURL, nil),
+				"peer_channels":  d.strings(&c.Slack.PeerChannels),
+				"workspace_rate": d.number(&c.Slack.WorkspaceRate),
+				"channel_rate":   d.number(&c.Slack.ChannelRate),
+			})
+		},
+		"discord": func(k, v *yaml.Node, key string) {
+			d.mapping(v, key, map[string]field{
+				"api_url":          d.str(&c.Discord.APIURL, nil),
+				"guild_ids":        d.strings(&c.Discord.GuildIDs),
+				"shard_count":      d.integer(&c.Discord.ShardCount),
+				"shard_id":         d.integer(&c.Discord.ShardID),
+				"fallback_channel": d.str(&c.Discord.FallbackChannel, nil),
+				"peer_channels":    d.strings(&c.Discord.PeerChannels),
+				"rate":             d.number(&c.Discord.Rate),
+			})
+		},
 		"redis": func(k, v *yaml.Node, key string) {
 			d.set(k, key)
 			d.mapping(v, key, map[string]field{
@@ -189,6 +212,27 @@ func (d *decoder) integer(dst *int) field {
 		}
 		d.set(k, key)
 		*dst = n
+	}
+}
+
+// number decodes an integer or a decimal number.
+func (d *decoder) number(dst *float64) field {
+	return func(k, v *yaml.Node, key string) {
+		v = resolve(v)
+		if isNull(v) {
+			return
+		}
+		if v.Kind != yaml.ScalarNode || (v.ShortTag() != "!!int" && v.ShortTag() != "!!float") {
+			d.errorf(k.Line, key, "expected a number, got %s", describe(v))
+			return
+		}
+		var f float64
+		if err := v.Decode(&f); err != nil {
+			d.errorf(k.Line, key, "%q is not a usable number", v.Value)
+			return
+		}
+		d.set(k, key)
+		*dst = f
 	}
 }
 

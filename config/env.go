@@ -25,6 +25,10 @@ var envVars = []envVar{
 	// The URL may carry a password, so it is a secret too.
 	{"PEERBOT_REDIS_URL", "redis.url", func(c *Config, v string) { c.Redis.URL = v }},
 	{"PEERBOT_REDIS_PASSWORD", "redis.password", func(c *Config, v string) { c.Redis.Password = v }},
+	{"PEERBOT_SLACK_BOT_TOKEN", "slack.bot_token", func(c *Config, v string) { c.Slack.BotToken = v }},
+	{"PEERBOT_SLACK_APP_TOKEN", "slack.app_token", func(c *Config, v string) { c.Slack.AppToken = v }},
+	{"PEERBOT_SLACK_SIGNING_SECRET", "slack.signing_secret", func(c *Config, v string) { c.Slack.SigningSecret = v }},
+	{"PEERBOT_DISCORD_TOKEN", "discord.token", func(c *Config, v string) { c.Discord.Token = v }},
 }
 
 // applyEnv applies the overrides that are set. An empty variable counts as

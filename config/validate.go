@@ -45,6 +45,44 @@ func (c *Config) check() []*Error {
 		}
 	}
 	errs = append(errs, c.checkRedis()...)
+	errs = append(errs, c.checkChat()...)
+	return errs
+}
+
+// checkChat checks the Slack, Discord and HTTP settings.
+func (c *Config) checkChat() []*Error {
+	var errs []*Error
+	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
+		errs = append(errs, c.errAt("http.addr", "%q is not host:port", c.HTTP.Addr))
+	}
+	switch c.Slack.Mode {
+	case "", "socket", "http":
+	default:
+		errs = append(errs, c.errAt("slack.mode", "%q is not socket or http", c.Slack.Mode))
+	}
+	for _, u := range []struct{ key, val string }{{"slack.api_url", c.Slack.APIURL}, {"discord.api_url", c.Discord.APIURL}} {
+		if u.val == "" {
+			continue
+		}
+		if p, err := url.Parse(u.val); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			errs = append(errs, c.errAt(u.key, "%q is not an http(s):// URL", u.val))
+		}
+	}
+	if c.Slack.APIURL != "" && !strings.HasSuffix(c.Slack.APIURL, "/") {
+		errs = append(errs, c.errAt("slack.api_url", "must end in \"/\" (the method name is appended to it)"))
+	}
+	if c.Slack.WorkspaceRate <= 0 {
+		errs = append(errs, c.errAt("slack.workspace_rate", "must be more than 0"))
+	}
+	if c.Slack.ChannelRate <= 0 {
+		errs = append(errs, c.errAt("slack.channel_rate", "must be more than 0"))
+	}
+	if c.Discord.Rate <= 0 || c.Discord.Rate > 50 {
+		errs = append(errs, c.errAt("discord.rate", "must be more than 0 and at most 50 (Discord's global limit)"))
+	}
+	if c.Discord.ShardCount < 0 || c.Discord.ShardID < 0 || (c.Discord.ShardCount > 0 && c.Discord.ShardID >= c.Discord.ShardCount) {
+		errs = append(errs, c.errAt("discord.shard_id", "shard %d of %d does not exist (ids run from 0 to shard_count-1)", c.Discord.ShardID, c.Discord.ShardCount))
+	}
 	return errs
 }
 
