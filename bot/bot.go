@@ -60,7 +60,9 @@ type Message struct {
 type Reply struct {
 	// User is whom the reply is for.
 	User UserID
-	// Channel is where it goes (the inbound message's channel, or the DM).
+	// Channel is where it goes: the inbound message's channel, or the
+	// user's DM. Empty means the user's DM, which the adapter opens (and
+	// should remember) itself.
 	Channel string
 	// Text is the message body (plain text with light markdown).
 	Text string

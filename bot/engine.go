@@ -151,6 +151,16 @@ func (e *Engine) run(ctx context.Context, msg Message, intent string) error {
 			crisis = &m
 		}
 	}
+	if !msg.Direct && intent == "" {
+		if crisis == nil {
+			// Peer channels belong to people; the bot speaks there only
+			// for group prompts, which are not run here.
+			return nil
+		}
+		// Crisis language in a peer channel is answered privately, in
+		// the writer's DM, never in front of the group.
+		msg.Channel = ""
+	}
 
 	lock := e.lockFor(msg.User)
 	lock.Lock()

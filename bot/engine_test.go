@@ -276,3 +276,29 @@ func TestUpdateProfileAndBeginUsesKnownDM(t *testing.T) {
 		t.Errorf("after a DM: %+v, want DM D1, not closed", s)
 	}
 }
+
+func TestPeerChannelMessages(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	m := h.msg("anyone up for a walk later?", "")
+	m.Direct, m.Channel = false, "C-peers"
+	if err := h.engine.Handle(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.rec.take(); len(r) != 0 {
+		t.Fatalf("the bot answered ordinary talk in a peer channel: %+v", r)
+	}
+	m = h.msg("honestly I want to die", "")
+	m.Direct, m.Channel = false, "C-peers"
+	if err := h.engine.Handle(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	r := h.rec.take()
+	if len(r) != 1 || r[0].Channel != "" || !r[0].Urgent || !strings.Contains(r[0].Text, "988") {
+		t.Fatalf("crisis in a peer channel: replies %+v; want the resources once, privately (empty channel = the DM)", r)
+	}
+	flags, err := h.store.Flags(ctx, h.user)
+	if err != nil || len(flags) != 1 || flags[0].Level != bot.LevelUrgent {
+		t.Fatalf("flags %+v, %v; want one urgent flag", flags, err)
+	}
+}
