@@ -14,6 +14,7 @@ import (
 
 	"github.com/peerbot/peerbot/adapters/bolt"
 	"github.com/peerbot/peerbot/bot"
+	"github.com/peerbot/peerbot/bot/storetest"
 	"github.com/peerbot/peerbot/flows"
 )
 
@@ -36,24 +37,6 @@ import (
 //	nostate               nothing is stored about the user
 //
 // Every reply must be matched: a user line while replies are unread fails.
-
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // recorder is an adapter that keeps every reply.
 type recorder struct {
@@ -82,7 +65,7 @@ func (r *recorder) take() []bot.Reply {
 type harness struct {
 	t      *testing.T
 	dir    string
-	clock  *fakeClock
+	clock  *storetest.Clock
 	store  *bolt.Store
 	engine *bot.Engine
 	rec    *recorder
@@ -95,7 +78,7 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{
 		t:     t,
 		dir:   t.TempDir(),
-		clock: &fakeClock{now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)},
+		clock: storetest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)),
 		rec:   &recorder{},
 		user:  bot.NewUserID("test", "local", "sam"),
 	}

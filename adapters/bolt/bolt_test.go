@@ -39,24 +39,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// clock is a settable bot.Clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // noSweeper keeps the background sweep from racing a test that sweeps by
 // hand.
 func noSweeper() Option { return func(s *Store) { s.noSweeper = true } }
@@ -219,7 +201,7 @@ func TestLockedByOtherProcess(t *testing.T) {
 
 func TestDedupeMarksExpire(t *testing.T) {
 	ctx := t.Context()
-	clk := &clock{now: time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)}
+	clk := storetest.NewClock(time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC))
 	s := open(t, filepath.Join(t.TempDir(), "peerbot.db"), WithClock(clk), noSweeper())
 	const user bot.UserID = "slack:T1:U1"
 	if err := s.Save(ctx, bot.Save{User: user, EventID: "ev-1", State: &bot.State{}}); err != nil {
@@ -278,7 +260,7 @@ func TestDedupeMarksExpire(t *testing.T) {
 
 func TestSweepInChunks(t *testing.T) {
 	ctx := t.Context()
-	clk := &clock{now: time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)}
+	clk := storetest.NewClock(time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC))
 	s := open(t, filepath.Join(t.TempDir(), "peerbot.db"), WithClock(clk), noSweeper())
 	const marks = 2*sweepChunk + 10
 	err := s.db.Update(func(tx *bbolt.Tx) error {
@@ -313,7 +295,7 @@ func TestSweepInChunks(t *testing.T) {
 func TestSweepOnOpen(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "peerbot.db")
-	clk := &clock{now: time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)}
+	clk := storetest.NewClock(time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC))
 	s, err := Open(path, WithClock(clk))
 	if err != nil {
 		t.Fatal(err)

@@ -36,26 +36,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// clock is a settable bot.Clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{now: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // tripCounter is a go-redis hook that counts network round trips (one per
 // command sent alone, one per pipeline) and the commands they carry.
 type tripCounter struct {
@@ -369,7 +349,7 @@ func TestSessionTTL(t *testing.T) {
 	srv := redistest.Start(t)
 	admin := srv.Client(t)
 	now := time.Now()
-	s := newStore(t, Config{URL: srv.URL()}, WithClock(newClock(now)))
+	s := newStore(t, Config{URL: srv.URL()}, WithClock(storetest.NewClock(now)))
 	const user bot.UserID = "slack:T1:U1"
 	key := s.Key(user, "session")
 	tests := []struct {
@@ -433,7 +413,7 @@ func TestSeenMarksExpire(t *testing.T) {
 	srv := redistest.Start(t)
 	admin := srv.Client(t)
 	t0 := time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
-	clk := newClock(t0)
+	clk := storetest.NewClock(t0)
 	s := newStore(t, Config{URL: srv.URL()}, WithClock(clk))
 	ctx := ctxT(t)
 	const user bot.UserID = "slack:T1:U1"
@@ -518,7 +498,7 @@ func TestRetention(t *testing.T) {
 	srv := redistest.Start(t)
 	admin := srv.Client(t)
 	t0 := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
-	clk := newClock(t0)
+	clk := storetest.NewClock(t0)
 	s := newStore(t, Config{URL: srv.URL(), RetentionDays: 30}, WithClock(clk))
 	const user bot.UserID = "slack:T1:U1"
 	ctx := ctxT(t)
