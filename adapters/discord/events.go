@@ -1,0 +1,292 @@
+package discord
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/peerbot/peerbot/bot"
+)
+
+// interactionWindow is how long Discord waits for an interaction's
+// acknowledgement.
+const interactionWindow = 3 * time.Second
+
+// onMessageCreate takes a message in a DM or a peer channel. Handlers run
+// on the gateway's reading goroutine and only queue work.
+func (a *Adapter) onMessageCreate(_ *discordgo.Session, m *discordgo.MessageCreate) {
+	if m.Message == nil || m.Author == nil || m.Author.Bot || m.Author.System || m.WebhookID != "" || m.Author.ID == a.self() {
+		return
+	}
+	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
+		return // joins, pins, calls, ...
+	}
+	direct := m.GuildID == ""
+	if !direct && (!a.peer[m.ChannelID] || strings.TrimSpace(m.Content) == "") {
+		return
+	}
+	if !a.seen.add(m.ID) {
+		a.log.Debug("discord: duplicate message skipped", "message", m.ID)
+		return
+	}
+	user := userID(m.Author.ID)
+	if direct {
+		a.noteInbound(user, m.ChannelID)
+	}
+	msg := bot.Message{
+		ID:       m.ID,
+		Platform: platform,
+		User:     user,
+		UserName: displayName(m.Author),
+		Channel:  m.ChannelID,
+		Direct:   direct,
+		Text:     m.Content,
+		Time:     m.Timestamp,
+	}
+	a.queue.do(user, func() { a.handle(msg) })
+}
+
+// onInteractionCreate takes a click or a slash command.
+func (a *Adapter) onInteractionCreate(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+	i := ic.Interaction
+	if i == nil {
+		return
+	}
+	u := i.User
+	if i.Member != nil && i.Member.User != nil {
+		u = i.Member.User
+	}
+	if u == nil || u.Bot {
+		return
+	}
+	if !a.seen.add(i.ID) {
+		a.log.Debug("discord: duplicate interaction skipped", "interaction", i.ID)
+		return
+	}
+	user := userID(u.ID)
+	dm := ""
+	if i.GuildID == "" {
+		dm = i.ChannelID
+	}
+	switch i.Type {
+	case discordgo.InteractionMessageComponent:
+		a.noteInbound(user, dm)
+		a.onComponent(i, user, u)
+	case discordgo.InteractionApplicationCommand:
+		a.noteInbound(user, dm)
+		a.onCommand(i, user, u)
+	}
+}
+
+// onComponent answers a click at once (the message updated: the question,
+// the answer, the buttons disabled), then queues the answer for the engine.
+func (a *Adapter) onComponent(i *discordgo.Interaction, user bot.UserID, u *discordgo.User) {
+	data := i.MessageComponentData()
+	label, value, ok := clicked(i.Message, data)
+	p := &pendingInteraction{i: i, user: user, acked: make(chan struct{})}
+	if !ok || i.Message == nil {
+		// Not one of ours: acknowledge without changing anything.
+		go a.ack(p, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate})
+		return
+	}
+	chosen := ""
+	if len(data.Values) == 1 {
+		chosen = data.Values[0]
+	}
+	comps := disabled(i.Message.Components, data.CustomID, chosen)
+	fresh := a.prompts.answer(i.ChannelID, i.Message.ID)
+	content := i.Message.Content
+	if fresh {
+		content = answered(content, label)
+	}
+	resp := &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseUpdateMessage,
+		Data: &discordgo.InteractionResponseData{
+			Content:         content,
+			Components:      comps,
+			AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}},
+		},
+	}
+	go a.ack(p, resp)
+	if !fresh {
+		// A second click, or a click on a question already passed: the
+		// buttons are disabled and nothing is answered.
+		a.log.Debug("discord: click on a closed prompt ignored", "interaction", i.ID, "user", user)
+		return
+	}
+	msg := bot.Message{
+		ID:       i.ID,
+		Platform: platform,
+		User:     user,
+		UserName: displayName(u),
+		Direct:   true,
+		Text:     label,
+		Value:    value,
+	}
+	if i.GuildID == "" {
+		msg.Channel = i.ChannelID
+	} else {
+		// A prompt shown ephemerally in a guild (DMs closed): the replies
+		// go back through this interaction.
+		msg.Channel = a.knownDM(user)
+		msg.Ref = p.ref()
+		a.register(p)
+	}
+	a.queue.do(user, func() {
+		defer a.unregister(p)
+		<-p.acked // the update first, then what follows
+		a.handle(msg)
+	})
+}
+
+// onCommand defers a slash command ephemerally at once, then queues it for
+// the engine; its replies come back as ephemeral follow-ups.
+func (a *Adapter) onCommand(i *discordgo.Interaction, user bot.UserID, u *discordgo.User) {
+	p := &pendingInteraction{i: i, user: user, deferred: true, acked: make(chan struct{})}
+	text, ok := commandText(i.ApplicationCommandData())
+	if !ok {
+		p.deferred = false
+		go a.ack(p, &discordgo.InteractionResponse{
+			Type: discordgo.InteractionResponseChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{
+				Content: "I don't know that command. Try /checkin, /goals or /resources.",
+				Flags:   discordgo.MessageFlagsEphemeral,
+			},
+		})
+		return
+	}
+	go a.ack(p, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
+	})
+	msg := bot.Message{
+		ID:       i.ID,
+		Platform: platform,
+		User:     user,
+		UserName: displayName(u),
+		// A slash command is a conversation with the bot alone: the
+		// replies are ephemeral, or in the DM.
+		Direct: true,
+		Text:   text,
+		Ref:    p.ref(),
+	}
+	if i.GuildID == "" {
+		msg.Channel = i.ChannelID
+	} else {
+		// Never the guild channel: replies that do not go back through
+		// the interaction go to the DM.
+		msg.Channel = a.knownDM(user)
+	}
+	a.register(p)
+	a.queue.do(user, func() {
+		defer a.unregister(p)
+		<-p.acked
+		err := a.handle(msg)
+		a.finish(a.workCtx, p, err)
+	})
+}
+
+// handle gives one message to the engine.
+func (a *Adapter) handle(msg bot.Message) error {
+	err := a.engine.Handle(withInteractive(a.workCtx), msg)
+	if err != nil {
+		a.log.Error("discord: handling an event failed", "user", msg.User, "event", msg.ID, "code", bot.ErrorCode(err), "err", err)
+	}
+	return err
+}
+
+func displayName(u *discordgo.User) string {
+	if u.GlobalName != "" {
+		return u.GlobalName
+	}
+	return u.Username
+}
+
+// The slash commands.
+func commands() []*discordgo.ApplicationCommand {
+	contexts := []discordgo.InteractionContextType{discordgo.InteractionContextGuild, discordgo.InteractionContextBotDM}
+	str := func(name, desc string) *discordgo.ApplicationCommandOption {
+		return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: name, Description: desc}
+	}
+	cmd := func(name, desc string, opts ...*discordgo.ApplicationCommandOption) *discordgo.ApplicationCommand {
+		if opts == nil {
+			opts = []*discordgo.ApplicationCommandOption{}
+		}
+		return &discordgo.ApplicationCommand{
+			Name: name, Description: desc, Type: discordgo.ChatApplicationCommand,
+			Contexts: &contexts, Options: opts,
+		}
+	}
+	return []*discordgo.ApplicationCommand{
+		cmd("checkin", "Start today's check-in (in your DMs)"),
+		cmd("goals", "See your goals"),
+		cmd("pause", "Pause your check-ins",
+			str("for", "How long, e.g. 3 days or 2 weeks"),
+			str("until", "Until a date, e.g. 2026-12-24")),
+		cmd("resume", "Turn your check-ins back on"),
+		cmd("stop", "Stop all check-ins and reminders"),
+		cmd("resources", "People you can reach right now"),
+		cmd("mydata", "See everything I keep about you"),
+		cmd("timezone", "See or set your timezone",
+			str("zone", "An Area/City name, e.g. Europe/London")),
+	}
+}
+
+// commandText turns a slash command into the engine's command.
+func commandText(d discordgo.ApplicationCommandInteractionData) (string, bool) {
+	opt := func(name string) string {
+		if o := d.GetOption(name); o != nil {
+			if s, ok := o.Value.(string); ok {
+				return oneLine(s)
+			}
+		}
+		return ""
+	}
+	switch d.Name {
+	case "checkin", "goals", "resume", "stop", "resources":
+		return d.Name, true
+	case "mydata":
+		return "my data", true
+	case "pause":
+		if v := opt("for"); v != "" {
+			return "pause for " + strings.TrimPrefix(v, "for "), true
+		}
+		if v := opt("until"); v != "" {
+			return "pause until " + strings.TrimPrefix(v, "until "), true
+		}
+		return "pause", true
+	case "timezone":
+		return strings.TrimSpace("timezone " + opt("zone")), true
+	}
+	return "", false
+}
+
+// registerCommands bulk-overwrites the slash commands, per guild or
+// globally. A failure is logged: DMs work without commands.
+func (a *Adapter) registerCommands(ctx context.Context) {
+	app := a.app()
+	if app == "" {
+		a.log.Error("discord: no application id in READY; slash commands not registered")
+		return
+	}
+	guilds := a.cfg.GuildIDs
+	if len(guilds) == 0 {
+		guilds = []string{""}
+	}
+	for _, g := range guilds {
+		if err := a.pace.wait(ctx, interactive); err != nil {
+			return
+		}
+		if _, err := a.rest.ApplicationCommandBulkOverwrite(app, g, commands(), discordgo.WithContext(ctx)); err != nil {
+			where := "globally"
+			if g != "" {
+				where = "in guild " + g + " (is the bot in it, invited with the applications.commands scope?)"
+			}
+			a.log.Error("discord: cannot register slash commands "+where, "err", err)
+			continue
+		}
+		a.log.Info("discord: slash commands registered", "guild", g)
+	}
+}

@@ -1,0 +1,177 @@
+package discord
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/peerbot/peerbot/bot"
+)
+
+// userQueues runs each user's jobs one at a time, in the order queued, with
+// one goroutine per user that has work (and none for idle users).
+type userQueues struct {
+	log  *slog.Logger
+	mu   sync.Mutex
+	jobs map[bot.UserID][]func() // present while the user's goroutine runs
+	wg   sync.WaitGroup
+}
+
+func newUserQueues(log *slog.Logger) *userQueues {
+	return &userQueues{log: log, jobs: map[bot.UserID][]func(){}}
+}
+
+// do queues job for user.
+func (q *userQueues) do(user bot.UserID, job func()) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	pending, running := q.jobs[user]
+	q.jobs[user] = append(pending, job)
+	if !running {
+		q.wg.Add(1)
+		go q.drain(user)
+	}
+}
+
+func (q *userQueues) drain(user bot.UserID) {
+	defer q.wg.Done()
+	for {
+		q.mu.Lock()
+		jobs := q.jobs[user]
+		if len(jobs) == 0 {
+			delete(q.jobs, user)
+			q.mu.Unlock()
+			return
+		}
+		job := jobs[0]
+		jobs[0] = nil
+		q.jobs[user] = jobs[1:]
+		q.mu.Unlock()
+		q.run(user, job)
+	}
+}
+
+// run runs one job; a panic is logged, and the user's next jobs still run.
+func (q *userQueues) run(user bot.UserID, job func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			q.log.Error("discord: a job panicked", "user", user, "panic", r)
+		}
+	}()
+	job()
+}
+
+// wait waits until no job is queued or running, for at most timeout; it
+// reports whether the queues drained.
+func (q *userQueues) wait(timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		q.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// recentSet remembers the last n strings added.
+type recentSet struct {
+	mu   sync.Mutex
+	set  map[string]struct{}
+	ring []string
+	next int
+}
+
+func newRecentSet(n int) *recentSet {
+	return &recentSet{set: make(map[string]struct{}, n), ring: make([]string, n)}
+}
+
+// add adds id and reports whether it was new.
+func (r *recentSet) add(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.set[id]; ok {
+		return false
+	}
+	if old := r.ring[r.next]; old != "" {
+		delete(r.set, old)
+	}
+	r.ring[r.next] = id
+	r.next = (r.next + 1) % len(r.ring)
+	r.set[id] = struct{}{}
+	return true
+}
+
+// has reports whether id is in the set.
+func (r *recentSet) has(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.set[id]
+	return ok
+}
+
+// priority orders REST calls in the pacer.
+type priority int
+
+const (
+	// bulk: sends nobody is waiting for (scheduled check-ins, reminders).
+	bulk priority = iota
+	// interactive: replies to what someone just said or clicked.
+	interactive
+	// urgent: crisis replies, never held back.
+	urgent
+)
+
+type interactiveKey struct{}
+
+// withInteractive marks ctx as the handling of someone's message.
+func withInteractive(ctx context.Context) context.Context {
+	return context.WithValue(ctx, interactiveKey{}, true)
+}
+
+func priorityOf(ctx context.Context, r bot.Reply) priority {
+	switch {
+	case r.Urgent:
+		return urgent
+	case ctx.Value(interactiveKey{}) != nil:
+		return interactive
+	default:
+		return bulk
+	}
+}
+
+// pacer paces REST calls at a fixed rate with one token bucket (burst 1).
+// Bulk callers take their turn one at a time, so that at most one bulk
+// reservation is ahead of an interactive caller; urgent callers take a
+// token without waiting (the rate's margin below Discord's limit absorbs
+// them, and discordgo waits out a 429 if it comes to that).
+type pacer struct {
+	lim  *rate.Limiter
+	bulk sync.Mutex
+}
+
+func newPacer(perSecond float64) *pacer {
+	return &pacer{lim: rate.NewLimiter(rate.Limit(perSecond), 1)}
+}
+
+func (p *pacer) wait(ctx context.Context, prio priority) error {
+	switch prio {
+	case urgent:
+		p.lim.Reserve()
+		return nil
+	case interactive:
+		return p.lim.Wait(ctx)
+	default:
+		p.bulk.Lock()
+		defer p.bulk.Unlock()
+		return p.lim.Wait(ctx)
+	}
+}
