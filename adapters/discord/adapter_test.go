@@ -40,7 +40,7 @@ func TestDMChannelCached(t *testing.T) {
 	if n := h.fake.UserChannelCreates(); n != 1 {
 		t.Errorf("UserChannelCreate calls = %d after two sends, want 1", n)
 	}
-	if !first.queue.wait(wait) {
+	if !first.queue.WaitFor(wait) {
 		t.Fatal("the DM channel was not saved")
 	}
 	if s := h.summary(robin); s.DMChannel != h.dm(robin) {

@@ -66,7 +66,7 @@ func BenchmarkDMs(b *testing.B) {
 			if len(errs) > 0 {
 				b.Fatalf("%s: %d sends failed, first: %v", name, len(errs), errs[0])
 			}
-			if !a.queue.wait(time.Minute) { // the DM channels saved
+			if !a.queue.WaitFor(time.Minute) { // the DM channels saved
 				b.Fatalf("%s: profile writes did not finish", name)
 			}
 			reqs := h.fake.Requests()[requests:]

@@ -90,6 +90,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/peerbot/peerbot/bot"
+	"github.com/peerbot/peerbot/internal/serial"
 )
 
 const (
@@ -194,7 +195,7 @@ type Adapter struct {
 
 	workCtx    context.Context // for queued work; outlives a cancelled Run until drained
 	cancelWork context.CancelFunc
-	queue      *userQueues
+	queue      *serial.Queue
 
 	mu      sync.Mutex
 	selfID  string // the bot user's id, from READY
@@ -278,7 +279,6 @@ func New(cfg Config, engine Engine, log *slog.Logger) (*Adapter, error) {
 		limiter: discordgo.NewRatelimiter(),
 		peer:    peer,
 		pace:    newPacer(cfg.Rate),
-		queue:   newUserQueues(log),
 		dms:     map[bot.UserID]*dmEntry{},
 		pending: map[string]*pendingInteraction{},
 		seen:    newRecentSet(8192),
@@ -289,6 +289,7 @@ func New(cfg Config, engine Engine, log *slog.Logger) (*Adapter, error) {
 		a.intents |= discordgo.IntentsMessageContent
 	}
 	a.workCtx, a.cancelWork = context.WithCancel(context.Background())
+	a.queue = serial.New(a.workCtx, log)
 	rest := a.session(0, 1)
 	rest.AddHandler(a.onRateLimit)
 	a.rest = rest
@@ -455,7 +456,7 @@ func (a *Adapter) shutdown(sessions []gateway) {
 		})
 	}
 	wg.Wait()
-	if !a.queue.wait(drainTimeout) {
+	if !a.queue.WaitFor(drainTimeout) {
 		a.log.Warn("discord: work still running at shutdown was cut short")
 	}
 	a.cancelWork()

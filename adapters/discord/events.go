@@ -45,7 +45,7 @@ func (a *Adapter) onMessageCreate(_ *discordgo.Session, m *discordgo.MessageCrea
 		Text:     m.Content,
 		Time:     m.Timestamp,
 	}
-	a.queue.do(user, func() { a.handle(msg) })
+	a.queue.Do(string(user), func(context.Context) { a.handle(msg) })
 }
 
 // onInteractionCreate takes a click or a slash command.
@@ -134,7 +134,7 @@ func (a *Adapter) onComponent(i *discordgo.Interaction, user bot.UserID, u *disc
 		msg.Ref = p.ref()
 		a.register(p)
 	}
-	a.queue.do(user, func() {
+	a.queue.Do(string(user), func(context.Context) {
 		defer a.unregister(p)
 		<-p.acked // the update first, then what follows
 		a.handle(msg)
@@ -180,7 +180,7 @@ func (a *Adapter) onCommand(i *discordgo.Interaction, user bot.UserID, u *discor
 		msg.Channel = a.knownDM(user)
 	}
 	a.register(p)
-	a.queue.do(user, func() {
+	a.queue.Do(string(user), func(context.Context) {
 		defer a.unregister(p)
 		<-p.acked
 		err := a.handle(msg)

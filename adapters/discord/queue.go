@@ -2,85 +2,12 @@ package discord
 
 import (
 	"context"
-	"log/slog"
 	"sync"
-	"time"
 
 	"golang.org/x/time/rate"
 
 	"github.com/peerbot/peerbot/bot"
 )
-
-// userQueues runs each user's jobs one at a time, in the order queued, with
-// one goroutine per user that has work (and none for idle users).
-type userQueues struct {
-	log  *slog.Logger
-	mu   sync.Mutex
-	jobs map[bot.UserID][]func() // present while the user's goroutine runs
-	wg   sync.WaitGroup
-}
-
-func newUserQueues(log *slog.Logger) *userQueues {
-	return &userQueues{log: log, jobs: map[bot.UserID][]func(){}}
-}
-
-// do queues job for user.
-func (q *userQueues) do(user bot.UserID, job func()) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	pending, running := q.jobs[user]
-	q.jobs[user] = append(pending, job)
-	if !running {
-		q.wg.Add(1)
-		go q.drain(user)
-	}
-}
-
-func (q *userQueues) drain(user bot.UserID) {
-	defer q.wg.Done()
-	for {
-		q.mu.Lock()
-		jobs := q.jobs[user]
-		if len(jobs) == 0 {
-			delete(q.jobs, user)
-			q.mu.Unlock()
-			return
-		}
-		job := jobs[0]
-		jobs[0] = nil
-		q.jobs[user] = jobs[1:]
-		q.mu.Unlock()
-		q.run(user, job)
-	}
-}
-
-// run runs one job; a panic is logged, and the user's next jobs still run.
-func (q *userQueues) run(user bot.UserID, job func()) {
-	defer func() {
-		if r := recover(); r != nil {
-			q.log.Error("discord: a job panicked", "user", user, "panic", r)
-		}
-	}()
-	job()
-}
-
-// wait waits until no job is queued or running, for at most timeout; it
-// reports whether the queues drained.
-func (q *userQueues) wait(timeout time.Duration) bool {
-	done := make(chan struct{})
-	go func() {
-		q.wg.Wait()
-		close(done)
-	}()
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case <-done:
-		return true
-	case <-t.C:
-		return false
-	}
-}
 
 // recentSet remembers the last n strings added.
 type recentSet struct {

@@ -212,7 +212,7 @@ func (a *Adapter) mentionFallback(ctx context.Context, user bot.UserID) {
 // queued for them: Send runs inside Engine.Handle, which holds the user's
 // lock that UpdateProfile takes.
 func (a *Adapter) saveProfile(user bot.UserID, fn func(*bot.Profile)) {
-	a.queue.do(user, func() {
+	a.queue.Do(string(user), func(context.Context) {
 		if err := a.engine.UpdateProfile(a.workCtx, user, fn); err != nil {
 			a.log.Error("discord: cannot save the DM state", "user", user, "err", err)
 		}

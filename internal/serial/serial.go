@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"time"
 )
 
 // Queue holds a goroutine for each key that has work, and none for idle
@@ -69,3 +70,21 @@ func (q *Queue) run(job func(context.Context)) {
 
 // Wait waits until every queued job has run.
 func (q *Queue) Wait() { q.wg.Wait() }
+
+// WaitFor waits until every queued job has run, for at most d; it reports
+// whether the queue drained in time.
+func (q *Queue) WaitFor(d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		q.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestOrderPerKeyAndParallelAcrossKeys(t *testing.T) {
@@ -85,5 +86,18 @@ func TestJobsSeeTheQueueContext(t *testing.T) {
 	q.Wait()
 	if err == nil {
 		t.Fatal("the job did not get the queue's (cancelled) context")
+	}
+}
+
+func TestWaitFor(t *testing.T) {
+	q := New(context.Background(), slog.Default())
+	release := make(chan struct{})
+	q.Do("k", func(context.Context) { <-release })
+	if q.WaitFor(10 * time.Millisecond) {
+		t.Fatal("WaitFor reported drained while a job was still running")
+	}
+	close(release)
+	if !q.WaitFor(10 * time.Second) {
+		t.Fatal("WaitFor did not see the queue drain")
 	}
 }
