@@ -196,9 +196,16 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	defer a.store.Close()
-	// Slack and Discord plug in here; with none configured, the terminal is
-	// the adapter.
-	return a.chat(ctx, stdin, stdout, stderr, defaultUser(), "")
+	ps, err := a.platforms()
+	if err != nil {
+		return err
+	}
+	if len(ps) == 0 {
+		// Nothing configured: the terminal is the adapter.
+		return a.chat(ctx, stdin, stdout, stderr, defaultUser(), "")
+	}
+	fmt.Fprintf(stderr, "peerbot %s — data in %s\n", versionString(), a.where)
+	return runPlatforms(ctx, ps, stderr)
 }
 
 func validateCommand(args []string, stdout, stderr io.Writer) error {
