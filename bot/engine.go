@@ -318,7 +318,9 @@ func (e *Engine) Summary(ctx context.Context, user UserID) (Summary, error) {
 // UpdateProfile changes a user's profile outside a conversation, as an
 // adapter does to remember a DM channel or that DMs are closed. It retries
 // when another update wins the race. Nothing is stored for a user the bot
-// has never met unless fn changes something.
+// has never met unless fn changes something. The engine holds the user's
+// lock while it sends replies, so an adapter must not call UpdateProfile
+// from inside Send for the same user: queue it to run after.
 func (e *Engine) UpdateProfile(ctx context.Context, user UserID, fn func(*Profile)) error {
 	lock := e.lockFor(user)
 	lock.Lock()
