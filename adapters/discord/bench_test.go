@@ -26,6 +26,7 @@ import (
 // requests, then 1,000, at 48/s), so run it once:
 //
 //	go test -run '^$' -bench BenchmarkDMs -benchtime 1x ./adapters/discord/
+//
 // benchRate is the adapter's pace in BenchmarkDMs, requests/s.
 const benchRate = 48
 
