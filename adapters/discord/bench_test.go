@@ -12,6 +12,9 @@ import (
 	"github.com/peerbot/peerbot/internal/fakediscord"
 )
 
+// benchRate is the adapter's pace in BenchmarkDMs, requests/s.
+const benchRate = 48
+
 // BenchmarkDMs sends 1,000 DMs to 1,000 users (Send with an empty Channel,
 // as the scheduler does for a due check-in) through the fake enforcing
 // Discord's global limit of 50 requests/s, with the adapter paced at 48
@@ -26,10 +29,6 @@ import (
 // requests, then 1,000, at 48/s), so run it once:
 //
 //	go test -run '^$' -bench BenchmarkDMs -benchtime 1x ./adapters/discord/
-//
-// benchRate is the adapter's pace in BenchmarkDMs, requests/s.
-const benchRate = 48
-
 func BenchmarkDMs(b *testing.B) {
 	const (
 		users   = 1000
