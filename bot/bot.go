@@ -99,6 +99,15 @@ type Handler interface {
 	Handle(ctx context.Context, msg Message) error
 }
 
+// Conversations is what a chat adapter needs of the engine: hand it
+// messages, show a user's summary, and note facts about the platform
+// (a DM channel, closed DMs) on the profile. *Engine implements it.
+type Conversations interface {
+	Handle(ctx context.Context, msg Message) error
+	Summary(ctx context.Context, user UserID) (Summary, error)
+	UpdateProfile(ctx context.Context, user UserID, fn func(*Profile)) error
+}
+
 // Clock tells the time; tests inject a fixed or stepping one.
 type Clock interface {
 	Now() time.Time

@@ -110,6 +110,8 @@ func (e *Engine) Register(a Adapter) {
 	e.adapters[a.Name()] = a
 }
 
+var _ Conversations = (*Engine)(nil)
+
 // Flows returns the engine's flow set.
 func (e *Engine) Flows() *flows.Set { return e.flows }
 

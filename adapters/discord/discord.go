@@ -115,14 +115,8 @@ const (
 // again until the user writes to the bot.
 var ErrDMClosed = errors.New("discord: the user does not accept direct messages from the bot")
 
-// Engine is what the adapter needs of the engine (*bot.Engine satisfies it).
-type Engine interface {
-	Handle(ctx context.Context, msg bot.Message) error
-	Summary(ctx context.Context, user bot.UserID) (bot.Summary, error)
-	UpdateProfile(ctx context.Context, user bot.UserID, fn func(*bot.Profile)) error
-}
-
-var _ Engine = (*bot.Engine)(nil)
+// Engine is what the adapter needs of the engine.
+type Engine = bot.Conversations
 
 // Config configures the adapter.
 type Config struct {

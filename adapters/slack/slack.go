@@ -71,14 +71,8 @@ import (
 
 const platform = "slack"
 
-// Engine is what the adapter needs of the engine (*bot.Engine satisfies it).
-type Engine interface {
-	Handle(ctx context.Context, msg bot.Message) error
-	Summary(ctx context.Context, user bot.UserID) (bot.Summary, error)
-	UpdateProfile(ctx context.Context, user bot.UserID, fn func(*bot.Profile)) error
-}
-
-var _ Engine = (*bot.Engine)(nil)
+// Engine is what the adapter needs of the engine.
+type Engine = bot.Conversations
 
 // Config configures the adapter. The tokens come from the environment
 // (PEERBOT_SLACK_BOT_TOKEN, PEERBOT_SLACK_APP_TOKEN,
