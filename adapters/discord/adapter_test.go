@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -484,7 +485,9 @@ func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f
 // crisis reply go at once.
 func TestPacerPriority(t *testing.T) {
 	t.Parallel()
-	p := newPacer(50)
+	// A slow pace (a turn every 100 ms) so that the order is decided by
+	// the pacer, not by how the goroutines happen to be scheduled.
+	p := newPacer(10)
 	ctx := context.Background()
 	var (
 		mu    sync.Mutex
@@ -496,24 +499,25 @@ func TestPacerPriority(t *testing.T) {
 		defer mu.Unlock()
 		order = append(order, name)
 	}
+	const backlog = 8
 	first := make(chan struct{})
-	for i := range 20 {
+	var once sync.Once
+	for range backlog {
 		wg.Go(func() {
 			if err := p.wait(ctx, bulk); err != nil {
 				t.Error(err)
 			}
 			done("bulk")
-			if i == 0 {
-				close(first)
-			}
+			once.Do(func() { close(first) })
 		})
 	}
-	<-first // the backlog is queued
-	// How many bulk sends went before the urgent one asked: under load the
-	// test goroutine may be scheduled late, so count rather than assume.
-	mu.Lock()
-	before := len(order)
-	mu.Unlock()
+	<-first // the first bulk send took the free turn; the rest queue
+	for deadline := time.Now().Add(10 * time.Second); p.queued.Load() < backlog-1; {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d bulk sends queued, want %d", p.queued.Load(), backlog-1)
+		}
+		runtime.Gosched()
+	}
 	if err := p.wait(ctx, urgent); err != nil {
 		t.Fatal(err)
 	}
@@ -525,11 +529,10 @@ func TestPacerPriority(t *testing.T) {
 	wg.Wait()
 	mu.Lock()
 	defer mu.Unlock()
-	// Urgent goes at once (one bulk send may finish meanwhile); the
-	// interactive one waits only for the bulk send already holding a turn,
-	// not for the backlog.
+	// Urgent goes at once; the interactive send waits for the bulk send
+	// already holding a turn at most, never for the backlog behind it.
 	u, i := slices.Index(order, "urgent"), slices.Index(order, "interactive")
-	if u > before+1 || i > u+3 || len(order)-i < 10 {
+	if u > 2 || len(order)-1-i < backlog-4 {
 		t.Errorf("order = %v, want urgent and interactive ahead of the bulk backlog", order)
 	}
 }

@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/time/rate"
 
@@ -83,6 +84,8 @@ func priorityOf(ctx context.Context, r bot.Reply) priority {
 type pacer struct {
 	lim  *rate.Limiter
 	bulk sync.Mutex
+	// queued counts bulk callers waiting for their turn (a backlog gauge).
+	queued atomic.Int32
 }
 
 func newPacer(perSecond float64) *pacer {
@@ -97,8 +100,10 @@ func (p *pacer) wait(ctx context.Context, prio priority) error {
 	case interactive:
 		return p.lim.Wait(ctx)
 	default:
+		p.queued.Add(1)
 		p.bulk.Lock()
 		defer p.bulk.Unlock()
+		defer p.queued.Add(-1)
 		return p.lim.Wait(ctx)
 	}
 }
