@@ -112,15 +112,12 @@ func (e *Engine) Register(a Adapter) {
 
 var _ Conversations = (*Engine)(nil)
 
-// Flows returns the engine's flow set.
-func (e *Engine) Flows() *flows.Set { return e.flows }
-
 // Handle takes one inbound message: crisis check first, then commands, then
 // the answer to the current step. Replies are sent only after the change is
 // saved, so a message whose save failed can be sent again without being
 // applied twice.
 func (e *Engine) Handle(ctx context.Context, msg Message) error {
-	return e.run(ctx, msg, "")
+	return e.run(ctx, msg, nil)
 }
 
 // Begin opens a conversation from the bot's side, as the terminal does on
@@ -130,13 +127,15 @@ func (e *Engine) Begin(ctx context.Context, msg Message, flowID string) error {
 	if flowID != "" && e.flows.Get(flowID) == nil {
 		return Errorf(ENOTFOUND, "There is no flow called %q.", flowID)
 	}
-	return e.run(ctx, msg, beginPrefix+flowID)
+	return e.run(ctx, msg, &opening{flow: flowID})
 }
 
-// beginPrefix marks a turn opened by the bot rather than by a message.
-const beginPrefix = "\x00begin:"
+// opening is a turn the bot opens itself, rather than an inbound message.
+type opening struct {
+	flow string // the flow to start; "" for a greeting
+}
 
-func (e *Engine) run(ctx context.Context, msg Message, intent string) error {
+func (e *Engine) run(ctx context.Context, msg Message, open *opening) error {
 	if msg.Time.IsZero() {
 		msg.Time = e.clock.Now()
 	}
@@ -148,12 +147,12 @@ func (e *Engine) run(ctx context.Context, msg Message, intent string) error {
 	// The crisis check needs nothing from the store, so that the resources
 	// go out even when the store is down.
 	var crisis *CrisisMatch
-	if intent == "" {
+	if open == nil {
 		if m, ok := DetectCrisis(msg.Text); ok {
 			crisis = &m
 		}
 	}
-	if !msg.Direct && intent == "" {
+	if !msg.Direct && open == nil {
 		if crisis == nil {
 			// Peer channels belong to people; the bot speaks there only
 			// for group prompts, which are not run here.
@@ -185,8 +184,8 @@ func (e *Engine) run(ctx context.Context, msg Message, intent string) error {
 		switch {
 		case crisis != nil:
 			t.crisis(*crisis)
-		case strings.HasPrefix(intent, beginPrefix):
-			t.begin(strings.TrimPrefix(intent, beginPrefix))
+		case open != nil:
+			t.begin(open.flow)
 		default:
 			t.handle()
 		}
