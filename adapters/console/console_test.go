@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/peerbot/peerbot/internal/testsync"
+
 	"github.com/peerbot/peerbot/bot"
 )
 
@@ -257,7 +259,7 @@ func TestPipedOutputHasNoPrompt(t *testing.T) {
 func TestSendWhilePrompting(t *testing.T) {
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	var out syncBuffer
+	var out testsync.Buffer
 	a := New(pr, &out, Options{User: "sam", Interactive: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -281,7 +283,7 @@ func TestSendWhilePrompting(t *testing.T) {
 func TestCancelStopsRun(t *testing.T) {
 	pr, pw := io.Pipe()
 	defer pw.Close() // lets the reader goroutine end
-	var out syncBuffer
+	var out testsync.Buffer
 	a := New(pr, &out, Options{User: "sam"})
 	h := &echo{a: a, handled: make(chan struct{}, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -330,7 +332,7 @@ func TestReadError(t *testing.T) {
 // TestConcurrentSend sends from other goroutines (the scheduler) while Run
 // handles lines; run with -race.
 func TestConcurrentSend(t *testing.T) {
-	var out syncBuffer
+	var out testsync.Buffer
 	input := strings.Repeat("hi\n", 200)
 	a := New(strings.NewReader(input), &out, Options{User: "sam"})
 	var wg sync.WaitGroup
@@ -427,24 +429,6 @@ func TestDefaultUser(t *testing.T) {
 	if got := New(strings.NewReader(""), io.Discard, Options{}).Name(); got != "console" {
 		t.Errorf("Name() = %q", got)
 	}
-}
-
-// syncBuffer is a bytes.Buffer that a test may read while Run writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 type errReader struct{ err error }

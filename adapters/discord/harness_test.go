@@ -1,14 +1,14 @@
 package discord
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/peerbot/peerbot/internal/testsync"
 
 	"github.com/peerbot/peerbot/adapters/bolt"
 	"github.com/peerbot/peerbot/bot"
@@ -35,29 +35,11 @@ type harness struct {
 	fake   *fakediscord.Server
 	store  *bolt.Store
 	engine *bot.Engine
-	logs   *syncBuffer
+	logs   *testsync.Buffer
 
 	a      *Adapter
 	cancel context.CancelFunc
 	done   chan error
-}
-
-// syncBuffer collects logs from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newHarness(t testing.TB, opts fakediscord.Options) *harness {
@@ -69,7 +51,7 @@ func newHarness(t testing.TB, opts fakediscord.Options) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	logs := &syncBuffer{}
+	logs := &testsync.Buffer{}
 	engine, err := bot.New(bot.Options{
 		Store: store, Flows: flows.Builtin(),
 		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -1,7 +1,6 @@
 package redis
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/peerbot/peerbot/internal/testsync"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -778,29 +779,10 @@ func TestAppendOnlySurvivesKill(t *testing.T) {
 
 // --- Connect ------------------------------------------------------------
 
-// syncBuffer is a bytes.Buffer safe for the logger's and the test's
-// goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestConnectWaitsForRedis(t *testing.T) {
 	srv := redistest.Start(t)
 	srv.Kill() // its port is now closed
-	var logs syncBuffer
+	var logs testsync.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	type result struct {
 		s   *Store
@@ -866,7 +848,7 @@ func TestConnectGivesUp(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var logs syncBuffer
+			var logs testsync.Buffer
 			ctx, cancel := context.WithTimeout(ctxT(t), 800*time.Millisecond)
 			defer cancel()
 			start := time.Now()

@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -10,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/peerbot/peerbot/internal/testsync"
 
 	"github.com/peerbot/peerbot/adapters/bolt"
 	"github.com/peerbot/peerbot/bot"
@@ -58,25 +59,6 @@ func (s *spy) messages() []bot.Message {
 	return append([]bot.Message(nil), s.msgs...)
 }
 
-// logBuffer collects everything the adapter and engine log, so that tests
-// can check no message text ever gets there.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 type harness struct {
 	t      *testing.T
 	fake   *fakeslack.Server
@@ -84,7 +66,7 @@ type harness struct {
 	engine *bot.Engine
 	spy    *spy
 	a      *Adapter
-	logs   *logBuffer
+	logs   *testsync.Buffer
 	url    string // HTTP mode: the adapter's base URL
 	http   bool
 }
@@ -107,7 +89,7 @@ func start(t *testing.T, s setup) *harness {
 	for _, u := range []fakeslack.User{sam, alex, kim} {
 		fake.AddUser(u)
 	}
-	logs := &logBuffer{}
+	logs := &testsync.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	store, err := bolt.Open(filepath.Join(t.TempDir(), "peerbot.db"))
 	if err != nil {

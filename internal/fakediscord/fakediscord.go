@@ -45,6 +45,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/peerbot/peerbot/internal/testsync"
 )
 
 // Defaults of Options.
@@ -101,7 +103,7 @@ type Server struct {
 	wsURL string
 
 	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on every change
+	changes testsync.Changes // wakes Await on every change
 	lastID  int64
 
 	// REST state.
@@ -167,7 +169,6 @@ func New(opts Options) *Server {
 	}
 	s := &Server{
 		opts:         opts,
-		changed:      make(chan struct{}),
 		dmByUser:     map[string]string{},
 		userByDM:     map[string]string{},
 		closedDMs:    map[string]bool{},
@@ -215,31 +216,11 @@ func (s *Server) GatewayURL() string { return s.wsURL }
 // every 10ms for conditions outside the fake (a store, an adapter); it may
 // call the Server's accessors.
 func (s *Server) Await(timeout time.Duration, cond func() bool) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		s.mu.Lock()
-		ch := s.changed
-		s.mu.Unlock()
-		if cond() {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-tick.C:
-		case <-deadline.C:
-			return cond()
-		}
-	}
+	return s.changes.Await(timeout, 10*time.Millisecond, cond)
 }
 
 // notifyLocked wakes every Await; s.mu must be held.
-func (s *Server) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
+func (s *Server) notifyLocked() { s.changes.Notify() }
 
 // newIDLocked returns a new snowflake: milliseconds since Discord's epoch
 // in the high bits, so ids grow with time as Discord's do.

@@ -53,6 +53,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerbot/peerbot/internal/testsync"
+
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
 )
@@ -206,7 +208,7 @@ type Server struct {
 	ts   *httptest.Server
 
 	mu          sync.Mutex
-	changed     chan struct{} // closed and replaced on every change
+	changes     testsync.Changes // wakes Wait on every change
 	calls       []Call
 	channels    map[string][]*Message
 	ephemeral   []*Message
@@ -280,7 +282,6 @@ func New(tb testing.TB, opts Options) *Server {
 	}
 	s := &Server{
 		opts:       opts,
-		changed:    make(chan struct{}),
 		channels:   map[string][]*Message{},
 		users:      map[string]User{},
 		home:       map[string][]Block{},
@@ -368,34 +369,15 @@ func (s *Server) InjectStatus(method string, n, status int) {
 }
 
 // notify wakes Wait; s.mu is held.
-func (s *Server) notify() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
+func (s *Server) notify() { s.changes.Notify() }
 
 // Wait waits until cond holds or timeout passes, re-checking after every
 // change the fake sees (a call, an ack, a connection); it reports whether
 // cond held.
 func (s *Server) Wait(timeout time.Duration, cond func() bool) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	// A safety net for conditions on things the fake does not see change.
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		s.mu.Lock()
-		ch := s.changed
-		s.mu.Unlock()
-		if cond() {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-tick.C:
-		case <-deadline.C:
-			return cond()
-		}
-	}
+	// The poll is a safety net for conditions on things the fake does not
+	// see change.
+	return s.changes.Await(timeout, 50*time.Millisecond, cond)
 }
 
 // Calls returns the recorded calls of the given methods (all when none),
