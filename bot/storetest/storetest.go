@@ -571,25 +571,35 @@ func increment(c context.Context, s bot.Store, user bot.UserID, eventID string) 
 	}
 }
 
-func testConcurrentSameUser(t *testing.T, s bot.Store) {
-	const workers, loops = 32, 20
+// incrementAtOnce runs workers goroutines per user, each incrementing the
+// user's counter loops times with event ids ev-<worker>-<i>, and fails the
+// test on any error.
+func incrementAtOnce(t *testing.T, s bot.Store, users []bot.UserID, workers, loops int) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for w := range workers {
-		wg.Go(func() {
-			for i := range loops {
-				if _, err := increment(ctx(t), s, alice, fmt.Sprintf("ev-%d-%d", w, i)); err != nil {
-					errs <- err
-					return
+	errs := make(chan error, len(users)*workers)
+	for _, user := range users {
+		for w := range workers {
+			wg.Go(func() {
+				for i := range loops {
+					if _, err := increment(ctx(t), s, user, fmt.Sprintf("ev-%d-%d", w, i)); err != nil {
+						errs <- err
+						return
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
 	}
+}
+
+func testConcurrentSameUser(t *testing.T, s bot.Store) {
+	const workers, loops = 32, 20
+	incrementAtOnce(t, s, []bot.UserID{alice}, workers, loops)
 	const total = workers * loops
 	st := load(t, s, alice, "")
 	if st.Streak.Days != total || st.Version != total {
@@ -617,28 +627,12 @@ func testConcurrentSameUser(t *testing.T, s bot.Store) {
 
 func testConcurrentManyUsers(t *testing.T, s bot.Store) {
 	const users, perUser, loops = 50, 2, 5
-	var wg sync.WaitGroup
-	errs := make(chan error, users*perUser)
-	for u := range users {
-		user := bot.UserID(fmt.Sprintf("slack:T1:U%03d", u))
-		for w := range perUser {
-			wg.Go(func() {
-				for i := range loops {
-					if _, err := increment(ctx(t), s, user, fmt.Sprintf("ev-%d-%d", w, i)); err != nil {
-						errs <- err
-						return
-					}
-				}
-			})
-		}
+	ids := make([]bot.UserID, users)
+	for u := range ids {
+		ids[u] = bot.UserID(fmt.Sprintf("slack:T1:U%03d", u))
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	for u := range users {
-		user := bot.UserID(fmt.Sprintf("slack:T1:U%03d", u))
+	incrementAtOnce(t, s, ids, perUser, loops)
+	for _, user := range ids {
 		st := load(t, s, user, "")
 		if st.Streak.Days != perUser*loops || st.Version != perUser*loops {
 			t.Errorf("%s: Days %d, Version %d; want %d", user, st.Streak.Days, st.Version, perUser*loops)
