@@ -321,7 +321,7 @@ func (t *turn) timezone(arg string) {
 		t.say(fmt.Sprintf("Your timezone is %s. To change it, say \"timezone Area/City\", for example \"timezone Europe/London\".", t.loc))
 		return
 	}
-	loc, err := time.LoadLocation(arg)
+	loc, err := t.e.location(arg)
 	if err != nil || arg == "Local" || !strings.Contains(arg, "/") && arg != "UTC" {
 		t.say(fmt.Sprintf("I don't know the timezone %q. Please use an Area/City name, for example \"timezone America/Chicago\" or \"timezone Europe/London\".", arg))
 		return

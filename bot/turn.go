@@ -38,7 +38,7 @@ func newTurn(ctx context.Context, e *Engine, msg Message, st *State) *turn {
 		if tz == "" {
 			continue
 		}
-		if loc, err := time.LoadLocation(tz); err == nil {
+		if loc, err := e.location(tz); err == nil {
 			t.loc = loc
 			break
 		}
