@@ -54,36 +54,58 @@ type Message struct {
 	// Timezone is the platform's IANA timezone for the user (Slack's
 	// users.info tz), used while the user has not set one; may be empty.
 	Timezone string
+	// Ack, when set, is called once, before Handle returns, as soon as the
+	// engine has decided the message's fate: its effect saved, or the
+	// person told to send it again. An adapter acknowledges the platform's
+	// delivery there, so that a crash before the save leaves the event to
+	// be delivered again. Ack must not block.
+	Ack func(Verdict)
 }
+
+// Verdict is what became of an inbound message, for Message.Ack.
+type Verdict int
+
+// The verdicts.
+const (
+	// Accepted: the message's effect is saved (or it was a duplicate of
+	// one already saved).
+	Accepted Verdict = iota + 1
+	// Refused: a click on a button of an earlier question; the person was
+	// told, and shown the current question.
+	Refused
+	// NotSaved: the store failed; the person was told to send it again.
+	NotSaved
+)
 
 // Reply is one outbound message.
 type Reply struct {
 	// User is whom the reply is for.
-	User UserID
+	User UserID `json:"user"`
 	// Channel is where it goes: the inbound message's channel, or the
 	// user's DM. Empty means the user's DM, which the adapter opens (and
 	// should remember) itself.
-	Channel string
+	Channel string `json:"channel,omitempty"`
 	// Text is the message body (plain text with light markdown).
-	Text string
+	Text string `json:"text"`
 	// Options are buttons to offer, in order; empty for free-text prompts.
-	Options []Option
+	Options []Option `json:"options,omitempty"`
 	// Ephemeral asks the platform to show it only to User where it can.
-	Ephemeral bool
+	Ephemeral bool `json:"ephemeral,omitempty"`
 	// Urgent marks the crisis reply, which adapters must never batch or
 	// delay behind other messages.
-	Urgent bool
+	Urgent bool `json:"urgent,omitempty"`
 	// Ref is the Ref of the message this replies to; empty for messages
 	// the bot starts.
-	Ref string
+	Ref string `json:"ref,omitempty"`
 }
 
 // Option is one button of a prompt.
 type Option struct {
 	// Label is what the button says.
-	Label string
-	// Value is what a click answers.
-	Value string
+	Label string `json:"label"`
+	// Value is what a click answers: the engine binds it to the question
+	// it belongs to, and adapters pass it back untouched.
+	Value string `json:"value"`
 }
 
 // Adapter connects the engine to one chat platform (or the terminal).

@@ -17,7 +17,7 @@ func (t *turn) askConsent(pendingFlow string) {
 		}
 		t.changed = true
 	}
-	t.say(t.e.consentText(), Option{Label: "Yes", Value: "yes"}, Option{Label: "No", Value: "no"})
+	t.say(t.e.consentText(), t.consentOptions()...)
 }
 
 // consentAnswer handles a message while the consent question is open.
@@ -26,7 +26,7 @@ func (t *turn) consentAnswer(cmd command, isCmd bool) {
 	if isCmd && cmd.allowedBeforeConsent() {
 		t.command(cmd)
 		if cmd.name != cmdDelete && cmd.name != cmdStop {
-			t.say("Whenever you're ready: is it okay to go ahead? (yes or no)", Option{Label: "Yes", Value: "yes"}, Option{Label: "No", Value: "no"})
+			t.say("Whenever you're ready: is it okay to go ahead? (yes or no)", t.consentOptions()...)
 		}
 		return
 	}
@@ -61,7 +61,7 @@ func (t *turn) consentAnswer(cmd command, isCmd bool) {
 			"If you change your mind, just write \"yes\". And if you ever need support, \"resources\" lists people you can reach any time.")
 	default:
 		t.say("Before we start I need your okay. Is it okay to go ahead? Please answer yes or no.",
-			Option{Label: "Yes", Value: "yes"}, Option{Label: "No", Value: "no"})
+			t.consentOptions()...)
 	}
 }
 

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,20 +37,38 @@ type Options struct {
 	DefaultTimezone string
 	// CrisisResources replaces DefaultCrisisResources when not empty.
 	CrisisResources []string
+	// SendTimeout bounds each message's delivery; default
+	// DefaultSendTimeout.
+	SendTimeout time.Duration
+	// OutboxLease is how long a sender has to deliver an entry before
+	// another may take it over; default DefaultOutboxLease.
+	OutboxLease time.Duration
+	// SweepEvery is RunOutbox's interval; default DefaultSweepEvery.
+	SweepEvery time.Duration
 }
 
 // Engine runs conversations: it takes each inbound Message, decides what it
-// means for the user's state, saves the change atomically and sends the
-// replies through the adapter the message came from.
+// means for the user's state, saves the change together with the replies it
+// owes (the outbox) atomically, and then delivers them through the adapter
+// the message came from.
 type Engine struct {
-	store     Store
-	flows     *flows.Set
-	clock     Clock
-	log       *slog.Logger
-	community string
-	retention int
-	defaultTZ *time.Location
-	resources []string
+	store       Store
+	flows       *flows.Set
+	clock       Clock
+	log         *slog.Logger
+	community   string
+	retention   int
+	defaultTZ   *time.Location
+	resources   []string
+	sendTimeout time.Duration
+	lease       time.Duration
+	sweepEvery  time.Duration
+
+	// kept holds flags raised while the store was down (see keepFlag).
+	keptMu    sync.Mutex
+	kept      []Flag
+	keptCount atomic.Int64
+	lostFlags atomic.Int64
 
 	mu       sync.RWMutex
 	adapters map[string]Adapter
@@ -79,6 +98,10 @@ func New(o Options) (*Engine, error) {
 		resources: o.CrisisResources,
 		adapters:  map[string]Adapter{},
 		defaultTZ: time.UTC,
+
+		sendTimeout: cmp.Or(o.SendTimeout, DefaultSendTimeout),
+		lease:       cmp.Or(o.OutboxLease, DefaultOutboxLease),
+		sweepEvery:  cmp.Or(o.SweepEvery, DefaultSweepEvery),
 	}
 	if e.clock == nil {
 		e.clock = SystemClock{}
@@ -116,9 +139,10 @@ func (e *Engine) Register(a Adapter) {
 var _ Conversations = (*Engine)(nil)
 
 // Handle takes one inbound message: crisis check first, then commands, then
-// the answer to the current step. Replies are sent only after the change is
-// saved, so a message whose save failed can be sent again without being
-// applied twice.
+// the answer to the current step. The change and the replies it owes are
+// saved in one atomic update; msg.Ack is called then; and only after that,
+// outside the user's lock, are the replies delivered. A message whose save
+// failed can be sent again without being applied twice.
 func (e *Engine) Handle(ctx context.Context, msg Message) error {
 	return e.run(ctx, msg, nil)
 }
@@ -146,6 +170,14 @@ func (e *Engine) run(ctx context.Context, msg Message, open *opening) error {
 		return Errorf(EINVALID, "A message needs a user.")
 	}
 	msg.Text = cleanText(msg.Text)
+	ack := msg.Ack
+	msg.Ack = nil
+	verdict := func(v Verdict) {
+		if ack != nil {
+			ack(v)
+			ack = nil
+		}
+	}
 
 	// The crisis check needs nothing from the store, so that the resources
 	// go out even when the store is down.
@@ -159,13 +191,27 @@ func (e *Engine) run(ctx context.Context, msg Message, open *opening) error {
 		if crisis == nil {
 			// Peer channels belong to people; the bot speaks there only
 			// for group prompts, which are not run here.
+			verdict(Accepted)
 			return nil
 		}
 		// Crisis language in a peer channel is answered privately, in
 		// the writer's DM, never in front of the group.
 		msg.Channel = ""
 	}
+	e.saveKeptFlags(ctx)
 
+	owed, v, err := e.apply(ctx, msg, open, crisis)
+	if err != nil {
+		verdict(NotSaved)
+		return e.storeFailed(ctx, msg, crisis, err)
+	}
+	verdict(v)
+	return e.deliver(ctx, owed)
+}
+
+// apply runs the turn under the user's lock and saves its change with the
+// replies it owes; it returns those replies as outbox entries.
+func (e *Engine) apply(ctx context.Context, msg Message, open *opening, crisis *CrisisMatch) ([]Outbound, Verdict, error) {
 	lock := e.lockFor(msg.User)
 	lock.Lock()
 	defer lock.Unlock()
@@ -173,11 +219,11 @@ func (e *Engine) run(ctx context.Context, msg Message, open *opening) error {
 	for attempt := 0; ; attempt++ {
 		st, err := e.store.Load(ctx, msg.User, msg.ID)
 		if err != nil {
-			return e.storeFailed(ctx, msg, crisis, err)
+			return nil, 0, err
 		}
 		if st.Seen {
 			e.log.Debug("duplicate event skipped", "user", msg.User, "event", msg.ID)
-			return nil
+			return nil, Accepted, nil
 		}
 		if msg.Channel == "" {
 			// A conversation the bot opens goes to the DM it knows.
@@ -192,64 +238,46 @@ func (e *Engine) run(ctx context.Context, msg Message, open *opening) error {
 		default:
 			t.handle()
 		}
-		err = t.save(ctx)
+		owed := t.outbox()
+		err = t.save(ctx, owed)
 		switch ErrorCode(err) {
 		case "":
-			return e.send(ctx, msg, t.replies)
+			if t.refused {
+				return owed, Refused, nil
+			}
+			return owed, Accepted, nil
 		case EDUPLICATE:
-			return nil
+			return nil, Accepted, nil
 		case ECONFLICT:
 			if attempt < saveRetries {
 				continue
 			}
 		}
-		return e.storeFailed(ctx, msg, crisis, err)
+		return nil, 0, err
 	}
 }
 
 // storeFailed tells the user their message was not saved, so they can send
-// it again; a crisis message still gets the resources.
+// it again; a crisis message still gets the resources, and its urgent flag
+// is kept until the store answers again.
 func (e *Engine) storeFailed(ctx context.Context, msg Message, crisis *CrisisMatch, err error) error {
 	e.log.Error("store failed", "user", msg.User, "code", ErrorCode(err), "err", err)
-	var replies []Reply
+	reply := Reply{Text: "I couldn't save that — please send it again in a moment."}
 	if crisis != nil {
-		replies = append(replies, Reply{Text: e.crisisText(false), Urgent: true})
-	} else {
-		replies = append(replies, Reply{Text: "I couldn't save that — please send it again in a moment."})
+		now := e.clock.Now()
+		e.keepFlag(Flag{
+			ID: e.newFlagID(now), User: msg.User, Answer: msg.Text, Rule: "crisis:" + crisis.Rule,
+			Level: LevelUrgent, Reason: "Crisis language in a message", Time: now,
+		})
+		reply = Reply{Text: e.crisisText(false), Urgent: true}
 	}
-	if sendErr := e.send(ctx, msg, replies); sendErr != nil {
+	// Nothing can be written to the outbox: send straight away.
+	reply.User, reply.Channel, reply.Ref = msg.User, msg.Channel, msg.Ref
+	if sendErr := e.sendEntry(context.WithoutCancel(ctx), Outbound{Platform: msg.Platform, Reply: reply}); sendErr != nil {
+		e.log.Error("send failed", "user", msg.User, "platform", msg.Platform, "err", sendErr)
 		return errors.Join(err, sendErr)
 	}
 	return err
-}
-
-func (e *Engine) send(ctx context.Context, msg Message, replies []Reply) error {
-	if len(replies) == 0 {
-		return nil
-	}
-	e.mu.RLock()
-	a := e.adapters[msg.Platform]
-	e.mu.RUnlock()
-	if a == nil {
-		return Errorf(EINTERNAL, "No adapter is registered for platform %q.", msg.Platform)
-	}
-	var errs []error
-	for _, r := range replies {
-		if r.User == "" {
-			r.User = msg.User
-		}
-		if r.Channel == "" {
-			r.Channel = msg.Channel
-		}
-		if r.Ref == "" {
-			r.Ref = msg.Ref
-		}
-		if err := a.Send(ctx, r); err != nil {
-			e.log.Error("send failed", "user", msg.User, "platform", msg.Platform, "err", err)
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // location returns the named timezone, loaded once.
@@ -335,9 +363,8 @@ func (e *Engine) Summary(ctx context.Context, user UserID) (Summary, error) {
 // UpdateProfile changes a user's profile outside a conversation, as an
 // adapter does to remember a DM channel or that DMs are closed. It retries
 // when another update wins the race. Nothing is stored for a user the bot
-// has never met unless fn changes something. The engine holds the user's
-// lock while it sends replies, so an adapter must not call UpdateProfile
-// from inside Send for the same user: queue it to run after.
+// has never met unless fn changes something. Replies are sent outside the
+// user's lock, so an adapter may call it from inside Send.
 func (e *Engine) UpdateProfile(ctx context.Context, user UserID, fn func(*Profile)) error {
 	lock := e.lockFor(user)
 	lock.Lock()

@@ -202,8 +202,9 @@ func TestUnknownPlatform(t *testing.T) {
 	h := newHarness(t)
 	m := h.msg("hello", "")
 	m.Platform = "nowhere"
-	if err := h.engine.Handle(context.Background(), m); bot.ErrorCode(err) != bot.EINTERNAL {
-		t.Fatalf("Handle = %v, want an internal error naming the platform", err)
+	err := h.engine.Handle(context.Background(), m)
+	if bot.ErrorCode(err) != bot.EUNAVAILABLE || !strings.Contains(err.Error(), `"nowhere"`) {
+		t.Fatalf("Handle = %v, want an unavailable error naming the platform", err)
 	}
 }
 

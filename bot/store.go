@@ -34,8 +34,19 @@ type Store interface {
 	Flags(ctx context.Context, user UserID) ([]Flag, error)
 
 	// DeleteUser removes everything stored about the user: state, history,
-	// flags and goals. Dedupe marks carry no content and may remain.
+	// flags, goals and the outbox. Dedupe marks carry no content and may
+	// remain.
 	DeleteUser(ctx context.Context, user UserID) error
+
+	// ClaimOutbox returns up to limit undelivered outbox entries, of any
+	// user, whose lease has run out (their sender died or gave up), and
+	// leases them for lease from now, so that one replica delivers each;
+	// oldest first within a user.
+	ClaimOutbox(ctx context.Context, lease time.Duration, limit int) ([]Outbound, error)
+
+	// AckOutbox removes delivered (or undeliverable) entries from the
+	// owner's outbox. Unknown ids are ignored.
+	AckOutbox(ctx context.Context, owner UserID, ids ...string) error
 
 	// Close releases the store.
 	Close() error
@@ -55,6 +66,38 @@ type Save struct {
 	History []Record
 	// Flags to append.
 	Flags []Flag
+	// Outbox holds the messages the change owes someone, written in the
+	// same update so that none is lost between the save and the send.
+	Outbox []Outbound
+	// Delete removes everything stored about the user (as DeleteUser),
+	// dedupe marks included and EventID not marked, and then writes
+	// Outbox; State, History and Flags must be empty.
+	Delete bool
+	// AnyVersion skips the version check: for a save that only appends
+	// (flags kept through a store outage), with State nil.
+	AnyVersion bool
+}
+
+// Outbound is one message the bot owes someone, kept in the owner's outbox
+// until the platform has taken it.
+type Outbound struct {
+	// ID orders a user's entries (it sorts by creation) and names the
+	// entry for AckOutbox.
+	ID string `json:"id"`
+	// Owner is the user whose save wrote the entry; the entry lives with
+	// their keys.
+	Owner UserID `json:"owner"`
+	// Platform is the adapter that delivers it.
+	Platform string `json:"platform"`
+	// Reply is the message itself.
+	Reply Reply `json:"reply"`
+	// Created is when the turn that owes it was saved.
+	Created time.Time `json:"created"`
+	// LeaseUntil is when another sender may take the entry over: the
+	// engine that wrote it delivers it first.
+	LeaseUntil time.Time `json:"lease"`
+	// Attempts counts claims by ClaimOutbox (deliveries after the first).
+	Attempts int `json:"attempts,omitempty"`
 }
 
 // State is everything about one user that the engine reads on each message.
@@ -113,6 +156,9 @@ type Profile struct {
 
 // Session is the flow a user is in the middle of.
 type Session struct {
+	// ID tells this run of a flow from earlier ones, so a button of an
+	// old prompt cannot answer a new question.
+	ID        string         `json:"id,omitempty"`
 	Flow      string         `json:"flow"`
 	Step      string         `json:"step"`
 	Answers   map[string]any `json:"answers,omitempty"`

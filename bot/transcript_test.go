@@ -24,7 +24,9 @@ import (
 //	# comment
 //	begin [FLOW]          the bot opens the conversation (as the terminal does)
 //	> TEXT                the user types TEXT
-//	click VALUE           the user clicks the button whose value is VALUE
+//	click LABEL           the user clicks the newest button whose label is
+//	                      LABEL or starts with it (case aside), sending its
+//	                      value as a platform would
 //	< TEXT                the next bot reply contains TEXT
 //	<+ TEXT               the same reply also contains TEXT
 //	<! TEXT               the same reply does not contain TEXT
@@ -93,7 +95,7 @@ func (h *harness) open() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	e, err := bot.New(bot.Options{Store: store, Flows: flows.Builtin(), Clock: h.clock, Community: "Test Community"})
+	e, err := bot.New(bot.Options{Store: store, Flows: flows.Builtin(), Clock: h.clock, Community: "Test Community", SendTimeout: time.Second})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -139,6 +141,7 @@ func runTranscript(t *testing.T, file string) {
 	ctx := context.Background()
 	var pending []bot.Reply
 	var current *bot.Reply
+	var buttons []bot.Option // of the newest reply that had any
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	line := 0
@@ -167,9 +170,18 @@ func runTranscript(t *testing.T, file string) {
 			pending = h.rec.take()
 		case cmd == "click":
 			flush()
-			label := ""
-			// The label of a click is the button's label, as platforms send it.
-			if err := h.engine.Handle(ctx, h.msg(label, arg)); err != nil {
+			var button *bot.Option
+			for i := range buttons {
+				if l := strings.ToLower(buttons[i].Label); l == strings.ToLower(arg) || strings.HasPrefix(l, strings.ToLower(arg)) {
+					button = &buttons[i]
+					break
+				}
+			}
+			if button == nil {
+				fail("no button %q among %+v", arg, buttons)
+			}
+			// The text of a click is the button's label, as platforms send it.
+			if err := h.engine.Handle(ctx, h.msg(button.Label, button.Value)); err != nil {
 				fail("Handle click: %v", err)
 			}
 			pending = h.rec.take()
@@ -185,6 +197,9 @@ func runTranscript(t *testing.T, file string) {
 			}
 			current = &pending[0]
 			pending = pending[1:]
+			if len(current.Options) > 0 {
+				buttons = current.Options
+			}
 			if !strings.Contains(current.Text, arg) {
 				fail("reply does not contain %q:\n%s", arg, current.Text)
 			}
@@ -215,8 +230,7 @@ func runTranscript(t *testing.T, file string) {
 			h.clock.Add(d)
 		case cmd == "restart":
 			flush()
-			h.store.Close()
-			h.open()
+			h.restart()
 		case cmd == "flags":
 			flush()
 			got, err := h.store.Flags(ctx, h.user)

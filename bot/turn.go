@@ -24,8 +24,10 @@ type turn struct {
 	changed bool
 	history []Record
 	flags   []Flag
-	// deleteAll replaces the save with Store.DeleteUser.
+	// deleteAll makes the save remove everything about the user first.
 	deleteAll bool
+	// refused is set when the message was a click on an earlier question.
+	refused bool
 	// expired is set when this turn closed a session that ran out of time.
 	expired bool
 }
@@ -58,15 +60,16 @@ func newTurn(ctx context.Context, e *Engine, msg Message, st *State) *turn {
 	return t
 }
 
-// save writes the turn's changes in one atomic Store.Save.
-func (t *turn) save(ctx context.Context) error {
+// save writes the turn's changes and the replies it owes in one atomic
+// Store.Save.
+func (t *turn) save(ctx context.Context, owed []Outbound) error {
 	if t.deleteAll {
-		return t.e.store.DeleteUser(ctx, t.msg.User)
+		return t.e.store.Save(ctx, Save{User: t.msg.User, Version: t.st.Version, EventID: t.msg.ID, Delete: true, Outbox: owed})
 	}
-	if !t.changed && len(t.history) == 0 && len(t.flags) == 0 && t.msg.ID == "" {
+	if !t.changed && len(t.history) == 0 && len(t.flags) == 0 && t.msg.ID == "" && len(owed) == 0 {
 		return nil
 	}
-	s := Save{User: t.msg.User, Version: t.st.Version, EventID: t.msg.ID, History: t.history, Flags: t.flags}
+	s := Save{User: t.msg.User, Version: t.st.Version, EventID: t.msg.ID, History: t.history, Flags: t.flags, Outbox: owed}
 	if t.changed {
 		s.State = t.st
 	}
@@ -83,6 +86,9 @@ func (t *turn) today() string { return t.now.In(t.loc).Format(time.DateOnly) }
 // handle is an ordinary inbound message after the crisis check.
 func (t *turn) handle() {
 	t.expireSession()
+	if !t.resolveClick() {
+		return
+	}
 	cmd, isCmd := parseCommand(t.msg.Text)
 	p := &t.st.Profile
 	switch p.Consent {
@@ -344,7 +350,7 @@ func (t *turn) startFlow(f *flows.Flow) {
 		t.say("You don't have a goal to follow up on yet. Say \"start goal-setting\" to set one.")
 		return
 	}
-	s := &Session{Flow: f.ID, Answers: map[string]any{}, StartedAt: t.now}
+	s := &Session{ID: newSessionID(), Flow: f.ID, Answers: map[string]any{}, StartedAt: t.now}
 	if f.Schedule != nil && f.Schedule.ExpireAfter > 0 {
 		s.ExpiresAt = t.now.Add(f.Schedule.ExpireAfter)
 	}
@@ -368,9 +374,9 @@ func (t *turn) ask(f *flows.Flow, step *flows.Step, before string) {
 	}
 	var opts []Option
 	for _, o := range step.Options() {
-		opts = append(opts, Option{Label: o.Label, Value: o.Value})
+		opts = append(opts, Option{Label: o.Label})
 	}
-	t.say(text, opts...)
+	t.say(text, t.bind(opts, step.ID)...)
 }
 
 // reask asks the pending step again, after a command answered mid-flow.

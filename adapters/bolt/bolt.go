@@ -9,6 +9,11 @@
 //	history  user → sub-bucket: 8-byte big-endian sequence → JSON of bot.Record
 //	flags    user → sub-bucket: 8-byte big-endian sequence → JSON of bot.Flag
 //	seen     user + "\x00" + event id → 8-byte big-endian expiry (unix seconds)
+//	outbox   user → sub-bucket: entry id → JSON of bot.Outbound
+//
+// Outbox entry ids sort by creation, so a cursor gives a user's entries in
+// the order they are owed; a user's sub-bucket is deleted when it empties,
+// so ClaimOutbox walks only users with something undelivered.
 //
 // The version sits before the JSON so that Save checks it without decoding
 // the state. Sequences come from each sub-bucket's NextSequence, so key
@@ -82,6 +87,7 @@ var (
 	bucketHistory = []byte("history")
 	bucketFlags   = []byte("flags")
 	bucketSeen    = []byte("seen")
+	bucketOutbox  = []byte("outbox")
 )
 
 // Store is a bot.Store in one bbolt file. It is safe for concurrent use.
@@ -146,7 +152,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	db.MaxBatchSize = maxBatchSize
 	s.db = db
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketState, bucketHistory, bucketFlags, bucketSeen} {
+		for _, name := range [][]byte{bucketState, bucketHistory, bucketFlags, bucketSeen, bucketOutbox} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -238,10 +244,16 @@ func (s *Store) Save(ctx context.Context, sv bot.Save) error {
 	if err != nil {
 		return err
 	}
+	outbox, err := encodeAll(sv.Outbox)
+	if err != nil {
+		return err
+	}
 	userKey := []byte(sv.User)
 	var markKey, markVal []byte
 	now := s.clock.Now()
-	if sv.EventID != "" {
+	if sv.EventID != "" && !sv.Delete {
+		// A deleting save leaves nothing of the user, not even its own
+		// mark: a redelivery deletes nothing again.
 		markKey = seenKey(sv.User, sv.EventID)
 		markVal = binary.BigEndian.AppendUint64(nil, uint64(now.Add(seenTTL).Unix()))
 	}
@@ -270,12 +282,17 @@ func (s *Store) Save(ctx context.Context, sv bot.Save) error {
 				return nil
 			}
 		}
-		if current != sv.Version {
+		if current != sv.Version && !sv.AnyVersion {
 			outcome = bot.Errorf(bot.ECONFLICT, "the conversation changed meanwhile; try again")
 			return nil
 		}
 		// From here on, an error must be returned so that the transaction
 		// rolls back what this call wrote so far.
+		if sv.Delete {
+			if err := deleteUser(tx, userKey); err != nil {
+				return err
+			}
+		}
 		if state != nil {
 			version = current + 1
 			// Put keeps a reference to the value until commit, and fn may
@@ -291,6 +308,17 @@ func (s *Store) Save(ctx context.Context, sv bot.Save) error {
 		}
 		if err := appendAll(tx.Bucket(bucketFlags), userKey, flags); err != nil {
 			return err
+		}
+		if len(outbox) > 0 {
+			b, err := tx.Bucket(bucketOutbox).CreateBucketIfNotExists(userKey)
+			if err != nil {
+				return err
+			}
+			for i, v := range outbox {
+				if err := b.Put([]byte(sv.Outbox[i].ID), v); err != nil {
+					return err
+				}
+			}
 		}
 		if markKey != nil {
 			return seen.Put(markKey, markVal)
@@ -371,23 +399,114 @@ func (s *Store) Flags(ctx context.Context, user bot.UserID) ([]bot.Flag, error) 
 	return out, nil
 }
 
-// DeleteUser removes the user's state (profile, session, goals), history
-// and flags. Dedupe marks stay until they expire: they hold no content, and
-// keep a redelivered event from recreating the user.
+// DeleteUser removes the user's state (profile, session, goals), history,
+// flags and outbox. Dedupe marks stay until they expire: they hold no
+// content, and keep a redelivered event from recreating the user.
 func (s *Store) DeleteUser(ctx context.Context, user bot.UserID) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	key := []byte(user)
-	err := s.db.Update(func(tx *bbolt.Tx) error {
-		if err := tx.Bucket(bucketState).Delete(key); err != nil {
+	err := s.db.Update(func(tx *bbolt.Tx) error { return deleteUser(tx, []byte(user)) })
+	if err != nil {
+		return s.ioError(err, "write")
+	}
+	return nil
+}
+
+// deleteUser removes everything of the user but dedupe marks.
+func deleteUser(tx *bbolt.Tx, key []byte) error {
+	if err := tx.Bucket(bucketState).Delete(key); err != nil {
+		return err
+	}
+	for _, name := range [][]byte{bucketHistory, bucketFlags, bucketOutbox} {
+		err := tx.Bucket(name).DeleteBucket(key)
+		if err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
 		}
-		for _, name := range [][]byte{bucketHistory, bucketFlags} {
-			err := tx.Bucket(name).DeleteBucket(key)
-			if err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+	}
+	return nil
+}
+
+// ClaimOutbox leases up to limit entries whose lease has run out, oldest
+// first within each user; see bot.Store.
+func (s *Store) ClaimOutbox(ctx context.Context, lease time.Duration, limit int) ([]bot.Outbound, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	var out []bot.Outbound
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		out = out[:0]
+		outbox := tx.Bucket(bucketOutbox)
+		// Cursors are not to be trusted across writes: list first, then
+		// write.
+		var users [][]byte
+		if err := outbox.ForEachBucket(func(k []byte) error {
+			users = append(users, append([]byte(nil), k...))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, user := range users {
+			if len(out) >= limit {
+				break
+			}
+			b := outbox.Bucket(user)
+			var keys, bodies [][]byte
+			c := b.Cursor()
+			for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+				var o bot.Outbound
+				if err := json.Unmarshal(v, &o); err != nil {
+					return damaged("outbox", err)
+				}
+				if o.LeaseUntil.After(now) {
+					// An earlier entry is still with its sender: the
+					// later ones wait, to keep the user's order.
+					break
+				}
+				o.LeaseUntil, o.Attempts = now.Add(lease), o.Attempts+1
+				body, err := json.Marshal(o)
+				if err != nil {
+					return err
+				}
+				keys, bodies = append(keys, append([]byte(nil), k...)), append(bodies, body)
+				out = append(out, o)
+			}
+			for i := range keys {
+				if err := b.Put(keys[i], bodies[i]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.ioError(err, "write")
+	}
+	return out, nil
+}
+
+// AckOutbox removes delivered entries; see bot.Store.
+func (s *Store) AckOutbox(ctx context.Context, owner bot.UserID, ids ...string) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.db.Batch(func(tx *bbolt.Tx) error {
+		outbox := tx.Bucket(bucketOutbox)
+		b := outbox.Bucket([]byte(owner))
+		if b == nil {
+			return nil
+		}
+		for _, id := range ids {
+			if err := b.Delete([]byte(id)); err != nil {
 				return err
 			}
+		}
+		if k, _ := b.Cursor().First(); k == nil {
+			return outbox.DeleteBucket([]byte(owner))
 		}
 		return nil
 	})

@@ -10,6 +10,7 @@
 package console
 
 import (
+	"unicode"
 	"bufio"
 	"context"
 	"crypto/rand"
@@ -398,15 +399,30 @@ func (a *Adapter) endPrompt() {
 	}
 }
 
-// isScale reports whether every option's value is an integer: then the
-// options are shown, and typed, by value.
+// isScale reports whether every option's label starts with an integer
+// ("1 — Rough", "5"): then the options are shown, and typed, by that
+// number. Values are the engine's own (bound to their question) and say
+// nothing about the answer.
 func isScale(opts []bot.Option) bool {
 	for _, o := range opts {
-		if _, err := strconv.Atoi(strings.TrimSpace(o.Value)); err != nil {
+		if labelNumber(o.Label) == "" {
 			return false
 		}
 	}
 	return len(opts) > 0
+}
+
+// labelNumber returns the integer a label starts with, or "".
+func labelNumber(label string) string {
+	label = strings.TrimSpace(label)
+	end := 0
+	for end < len(label) && (label[end] >= '0' && label[end] <= '9' || end == 0 && label[end] == '-') {
+		end++
+	}
+	if end == 0 || label[:end] == "-" || end < len(label) && unicode.IsLetter(rune(label[end])) {
+		return ""
+	}
+	return label[:end]
 }
 
 // formatOptions renders options as "  1) Yes   2) No", wrapped at width.
@@ -422,7 +438,7 @@ func formatOptions(opts []bot.Option, width int) string {
 			items[i] = strconv.Itoa(i+1) + ") " + label
 			continue
 		}
-		num := strings.TrimSpace(o.Value)
+		num := labelNumber(label)
 		if rest := stripNumber(label, num); rest != "" {
 			items[i] = num + ") " + rest
 		} else {

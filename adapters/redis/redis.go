@@ -33,6 +33,12 @@
 //	pb:{u:ID}:flags    list    flags, oldest first (RPUSH), entries as in
 //	                           history, capped at HistoryMax and kept
 //	                           RetentionDays the same way.
+//	pb:{u:ID}:outbox   hash    messages owed and not yet delivered: field =
+//	                           entry id (sorts by creation), value =
+//	                           "<lease unix ms>|<attempts>|<JSON of the
+//	                           bot.Outbound>"; written by the save that owes
+//	                           them, removed (HDEL) once delivered, claimed
+//	                           by ClaimOutbox when the lease has run out.
 //	pb:{u:ID}:seen     zset    dedupe marks: member = platform event id,
 //	                           score = unix ms when the mark expires (24 h
 //	                           after the save); expired members are removed in
@@ -347,14 +353,16 @@ func (s *Store) Key(user bot.UserID, suffix string) string {
 }
 
 // keys are a user's keys in the order the save script takes them.
-type keys struct{ state, session, history, flags, seen string }
+type keys struct{ state, session, history, flags, seen, outbox string }
 
 func (s *Store) keys(user bot.UserID) keys {
 	base := s.prefix + "{u:" + string(user) + "}:"
-	return keys{base + "state", base + "session", base + "history", base + "flags", base + "seen"}
+	return keys{base + "state", base + "session", base + "history", base + "flags", base + "seen", base + "outbox"}
 }
 
-func (k keys) all() []string { return []string{k.state, k.session, k.history, k.flags, k.seen} }
+func (k keys) all() []string {
+	return []string{k.state, k.session, k.history, k.flags, k.seen, k.outbox}
+}
 
 // Close closes the client. Calling it again returns the first call's result.
 func (s *Store) Close() error {
@@ -426,11 +434,13 @@ return {st[1], st[2], sess, mark}
 `)
 
 // saveScript applies one bot.Save. KEYS: state, session, history, flags,
-// seen. ARGV: 1 token, 2 expected version, 3 event id (or ""), 4 now (unix
-// ms), 5 "1" to write the state, 6 state JSON, 7 session JSON ("" deletes
-// it), 8 session TTL in ms (0: none), 9 cap on history and flags, 10
-// retention in ms, 11 dedupe mark TTL in ms, 12 number of history entries,
-// then the history entries, then the flag entries. It returns the version
+// seen, outbox. ARGV: 1 token, 2 expected version, 3 event id (or ""), 4
+// now (unix ms), 5 "1" to write the state, 6 state JSON, 7 session JSON (""
+// deletes it), 8 session TTL in ms (0: none), 9 cap on history and flags,
+// 10 retention in ms, 11 dedupe mark TTL in ms, 12 number of history
+// entries, 13 number of flag entries, 14 "1" to delete the user first, 15
+// "1" to skip the version check, then the history entries, then the flag
+// entries, then outbox entries as id, value pairs. It returns the version
 // after the save, -1 for a duplicate event, -2 for a stale version.
 //
 // The token makes a save that the client retries after losing the reply
@@ -445,18 +455,26 @@ if st[2] == token then
 end
 local now = tonumber(ARGV[4])
 local ev = ARGV[3]
+if ARGV[14] == '1' then
+  -- A deleting save leaves nothing of the user, not even its own mark:
+  -- a redelivery deletes nothing again.
+  ev = ''
+end
 if ev ~= '' then
   local exp = redis.call('ZSCORE', KEYS[5], ev)
   if exp and tonumber(exp) > now then
     return -1
   end
 end
-if cur ~= tonumber(ARGV[2]) then
+if cur ~= tonumber(ARGV[2]) and ARGV[15] ~= '1' then
   return -2
 end
 
 local version = cur
-if ARGV[5] == '1' then
+if ARGV[14] == '1' then
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+  version = 0
+elseif ARGV[5] == '1' then
   version = cur + 1
   redis.call('HSET', KEYS[1], 'v', version, 'd', ARGV[6], 't', token)
   if ARGV[7] == '' then
@@ -466,7 +484,9 @@ if ARGV[5] == '1' then
   else
     redis.call('SET', KEYS[2], ARGV[7], 'PX', ARGV[8])
   end
-elseif st[1] then
+elseif ARGV[14] ~= '1' then
+  -- Even with no state yet: a new user's first save, resent after a lost
+  -- reply, must find its token too.
   redis.call('HSET', KEYS[1], 't', token)
 end
 
@@ -486,7 +506,8 @@ local function expire(key, idx, pop)
 end
 
 local nh = tonumber(ARGV[12])
-local first, last = 13, 12 + nh
+local nf = tonumber(ARGV[13])
+local first, last = 16, 15 + nh
 if nh > 0 then
   for i = first, last do
     redis.call('LPUSH', KEYS[3], ARGV[i])
@@ -498,13 +519,17 @@ if nh > 0 then
   expire(KEYS[3], -1, 'RPOP')
 end
 
-if #ARGV > last then
-  for i = last + 1, #ARGV do
+if nf > 0 then
+  for i = last + 1, last + nf do
     redis.call('RPUSH', KEYS[4], ARGV[i])
   end
   redis.call('LTRIM', KEYS[4], -max, -1)
   redis.call('PEXPIRE', KEYS[4], keep)
   expire(KEYS[4], 0, 'LPOP')
+end
+
+for i = last + nf + 1, #ARGV, 2 do
+  redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1])
 end
 
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
@@ -532,7 +557,7 @@ func (s *Store) save(ctx context.Context, sv bot.Save, token string) error {
 	}
 	now := s.clock.Now()
 	nowMS := now.UnixMilli()
-	args := make([]any, 12, 12+len(sv.History)+len(sv.Flags))
+	args := make([]any, 15, 15+len(sv.History)+len(sv.Flags)+2*len(sv.Outbox))
 	args[0] = token
 	args[1] = sv.Version
 	args[2] = sv.EventID
@@ -561,6 +586,14 @@ func (s *Store) save(ctx context.Context, sv bot.Save, token string) error {
 	args[9] = s.retention.Milliseconds()
 	args[10] = seenTTL.Milliseconds()
 	args[11] = len(sv.History)
+	args[12] = len(sv.Flags)
+	args[13], args[14] = "0", "0"
+	if sv.Delete {
+		args[13] = "1"
+	}
+	if sv.AnyVersion {
+		args[14] = "1"
+	}
 	for _, r := range sv.History {
 		e, err := entry(nowMS, r)
 		if err != nil {
@@ -574,6 +607,13 @@ func (s *Store) save(ctx context.Context, sv bot.Save, token string) error {
 			return err
 		}
 		args = append(args, e)
+	}
+	for _, o := range sv.Outbox {
+		e, err := outboxEntry(o)
+		if err != nil {
+			return err
+		}
+		args = append(args, o.ID, e)
 	}
 	version, err := saveScript.Run(ctx, s.rdb, s.keys(sv.User).all(), args...).Int64()
 	if err != nil {
@@ -693,13 +733,137 @@ func (s *Store) Flags(ctx context.Context, user bot.UserID) ([]bot.Flag, error) 
 	return out, nil
 }
 
-// DeleteUser removes every key of the user (state, session, history, flags
-// and dedupe marks) with one DEL.
+// DeleteUser removes every key of the user (state, session, history, flags,
+// outbox and dedupe marks) with one DEL.
 func (s *Store) DeleteUser(ctx context.Context, user bot.UserID) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
 	if err := s.rdb.Del(ctx, s.keys(user).all()...).Err(); err != nil {
+		return s.fail(err)
+	}
+	return nil
+}
+
+// outboxEntry encodes an outbox entry as "<lease unix ms>|<attempts>|<json>":
+// the claim script reads and rewrites the first two without decoding JSON.
+func outboxEntry(o bot.Outbound) ([]byte, error) {
+	body, err := json.Marshal(o)
+	if err != nil {
+		return nil, &bot.Error{Code: bot.EINTERNAL, Message: "cannot encode an outbox entry", Err: err}
+	}
+	b := strconv.AppendInt(nil, o.LeaseUntil.UnixMilli(), 10)
+	b = append(b, '|')
+	b = strconv.AppendInt(b, int64(o.Attempts), 10)
+	b = append(b, '|')
+	return append(b, body...), nil
+}
+
+// claimScript leases a user's expired outbox entries in id order, stopping
+// at the first one still leased (to keep the user's order). KEYS: outbox.
+// ARGV: 1 now (unix ms), 2 lease (ms), 3 limit. It returns the claimed
+// values as rewritten.
+var claimScript = goredis.NewScript(`
+local all = redis.call('HGETALL', KEYS[1])
+local ids = {}
+local vals = {}
+for i = 1, #all, 2 do
+  ids[#ids + 1] = all[i]
+  vals[all[i]] = all[i + 1]
+end
+table.sort(ids)
+local now = tonumber(ARGV[1])
+local out = {}
+for _, id in ipairs(ids) do
+  if #out >= tonumber(ARGV[3]) then break end
+  local v = vals[id]
+  local b1 = string.find(v, '|', 1, true)
+  local b2 = string.find(v, '|', b1 + 1, true)
+  local lease = tonumber(string.sub(v, 1, b1 - 1))
+  if lease > now then break end
+  local attempts = tonumber(string.sub(v, b1 + 1, b2 - 1)) + 1
+  local nv = tostring(now + tonumber(ARGV[2])) .. '|' .. attempts .. '|' .. string.sub(v, b2 + 1)
+  redis.call('HSET', KEYS[1], id, nv)
+  out[#out + 1] = nv
+end
+return out
+`)
+
+// ClaimOutbox leases up to limit entries whose lease has run out; see
+// bot.Store. It finds owners with a SCAN for outbox keys on every primary
+// (a Cluster's included), which is cheap next to its purpose: recovery
+// after a crash, a restart or an outage, never the normal path.
+func (s *Store) ClaimOutbox(ctx context.Context, lease time.Duration, limit int) ([]bot.Outbound, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	var mu sync.Mutex
+	var out []bot.Outbound
+	now := s.clock.Now()
+	claim := func(ctx context.Context, c goredis.Cmdable) error {
+		iter := c.Scan(ctx, 0, s.prefix+"{u:*}:outbox", 1000).Iterator()
+		for iter.Next(ctx) {
+			mu.Lock()
+			room := limit - len(out)
+			mu.Unlock()
+			if room <= 0 {
+				return nil
+			}
+			vals, err := claimScript.Run(ctx, c, []string{iter.Val()}, now.UnixMilli(), lease.Milliseconds(), room).StringSlice()
+			if err != nil {
+				return err
+			}
+			for _, v := range vals {
+				o, err := parseOutboxEntry(v)
+				if err != nil {
+					return damaged("outbox", err)
+				}
+				mu.Lock()
+				out = append(out, o)
+				mu.Unlock()
+			}
+		}
+		return iter.Err()
+	}
+	var err error
+	if cc, ok := s.rdb.(*goredis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error { return claim(ctx, c) })
+	} else {
+		err = claim(ctx, s.rdb)
+	}
+	if err != nil {
+		return out, s.fail(err)
+	}
+	return out, nil
+}
+
+// parseOutboxEntry decodes an outbox value written by outboxEntry (or
+// rewritten by claimScript).
+func parseOutboxEntry(v string) (bot.Outbound, error) {
+	var o bot.Outbound
+	lease, rest, ok1 := strings.Cut(v, "|")
+	attempts, body, ok2 := strings.Cut(rest, "|")
+	if !ok1 || !ok2 {
+		return o, fmt.Errorf("outbox entry without lease and attempts")
+	}
+	ms, err1 := strconv.ParseInt(lease, 10, 64)
+	n, err2 := strconv.Atoi(attempts)
+	if err := errors.Join(err1, err2, json.Unmarshal([]byte(body), &o)); err != nil {
+		return o, err
+	}
+	o.LeaseUntil, o.Attempts = time.UnixMilli(ms), n
+	return o, nil
+}
+
+// AckOutbox removes delivered entries with one HDEL; see bot.Store.
+func (s *Store) AckOutbox(ctx context.Context, owner bot.UserID, ids ...string) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := s.rdb.HDel(ctx, s.keys(owner).outbox, ids...).Err(); err != nil {
 		return s.fail(err)
 	}
 	return nil

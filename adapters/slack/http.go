@@ -86,7 +86,6 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request, body []byt
 		_, _ = io.WriteString(w, outer.Challenge)
 		return
 	}
-	w.WriteHeader(http.StatusOK)
 	if n := r.Header.Get("X-Slack-Retry-Num"); n != "" {
 		a.log.Debug("event retried by Slack", "retry", n, "reason", r.Header.Get("X-Slack-Retry-Reason"))
 	}
@@ -95,7 +94,17 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request, body []byt
 		a.log.Debug("event ignored", "type", outer.Type, "err", err)
 		return
 	}
-	a.onEvent(ev)
+	a.answerWhenSaved(w, func(rc *receipt) { a.onEvent(ev, rc) })
+}
+
+// answerWhenSaved answers Slack's request once the work queued by start
+// has saved its effect, or at ackDeadline: a request left unanswered (the
+// process died) is sent again by Slack.
+func (a *Adapter) answerWhenSaved(w http.ResponseWriter, start func(*receipt)) {
+	rc := a.newReceipt(nil)
+	start(rc)
+	<-rc.done
+	w.WriteHeader(http.StatusOK)
 }
 
 func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -109,8 +118,7 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request, body
 		http.Error(w, "bad interaction", http.StatusBadRequest)
 		return
 	}
-	w.WriteHeader(http.StatusOK)
-	a.onInteraction(cb)
+	a.answerWhenSaved(w, func(rc *receipt) { a.onInteraction(cb, rc) })
 }
 
 func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -124,8 +132,7 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request, body []b
 	}
 	// An empty 200 shows nothing; the reply follows (ephemeral or in the
 	// DM).
-	w.WriteHeader(http.StatusOK)
-	a.onCommand(cmd)
+	a.answerWhenSaved(w, func(rc *receipt) { a.onCommand(cmd, rc) })
 }
 
 // runHTTP serves Handler on HTTPAddr until ctx ends.

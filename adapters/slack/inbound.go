@@ -12,47 +12,49 @@ import (
 	"github.com/peerbot/peerbot/bot"
 )
 
-// Everything here runs after the delivery was acknowledged: the on*
-// functions only look at the payload and queue the work on the user's
-// queue, so they return at once.
+// The on* functions look at the payload and queue the work on the user's
+// queue, so they return at once. The delivery's receipt is acknowledged
+// when the engine has saved the message's effect (bot.Message.Ack), at
+// ackDeadline if that takes longer, and at once for what peerbot ignores.
 
 // onEvent takes one Events API event.
-func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) {
+func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent, rc *receipt) {
 	cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
 	if !ok || cb == nil {
+		rc.ack(a)
 		return
 	}
 	switch e := ev.InnerEvent.Data.(type) {
 	case *slackevents.MessageEvent:
-		a.onMessage(cb.EventID, e)
+		a.onMessage(cb.EventID, e, rc)
 	case *slackevents.AppHomeOpenedEvent:
+		rc.ack(a) // nothing to save
 		if e.Tab == "home" && e.User != "" {
 			user := e.User
 			a.queue.Do(user, func(ctx context.Context) { a.publishHome(ctx, user) })
 		}
+	default:
+		rc.ack(a)
 	}
 }
 
 // onMessage takes a message event: a DM to the bot, or a message in a peer
 // channel. Other channels, edits, deletions, joins and bots are ignored.
-func (a *Adapter) onMessage(eventID string, e *slackevents.MessageEvent) {
+func (a *Adapter) onMessage(eventID string, e *slackevents.MessageEvent, rc *receipt) {
 	switch e.SubType {
 	case "", "file_share", "thread_broadcast":
 	default:
+		rc.ack(a)
 		return // message_changed, message_deleted, bot_message, channel_join, ...
 	}
-	if e.BotID != "" || e.User == "" {
-		return
-	}
 	direct := e.ChannelType == slackevents.ChannelTypeIM || (e.ChannelType == "" && isDM(e.Channel))
-	if !direct && !a.peers[e.Channel] {
-		return
-	}
-	if a.isBotUser(e.User) {
+	if e.BotID != "" || e.User == "" || (!direct && !a.peers[e.Channel]) || a.isBotUser(e.User) {
+		rc.ack(a)
 		return
 	}
 	user, channel, text, ts := e.User, e.Channel, plainText(e.Text), e.TimeStamp
 	a.queue.Do(user, func(ctx context.Context) {
+		defer rc.ack(a)
 		if a.waitReady(ctx) != nil || user == a.botUserID {
 			return
 		}
@@ -63,13 +65,19 @@ func (a *Adapter) onMessage(eventID string, e *slackevents.MessageEvent) {
 		a.handle(ctx, bot.Message{
 			ID: eventID, Platform: platform, User: a.userID(user), UserName: info.name,
 			Channel: channel, Direct: direct, Text: text, Time: slackTime(ts), Timezone: info.tz,
+			Ack: rc.verdict(a, nil),
 		})
 	})
 }
 
-// onInteraction takes a click on one of peerbot's buttons.
-func (a *Adapter) onInteraction(cb slackgo.InteractionCallback) {
+// onInteraction takes a click on one of peerbot's buttons. The engine
+// decides whether it answers the current question (the button's value
+// says which question it belongs to); the clicked message is then updated
+// to show the answer, or that it was from an earlier question, with its
+// buttons gone.
+func (a *Adapter) onInteraction(cb slackgo.InteractionCallback, rc *receipt) {
 	if cb.Type != slackgo.InteractionTypeBlockActions || cb.Container.IsEphemeral {
+		rc.ack(a)
 		return
 	}
 	var act *slackgo.BlockAction
@@ -83,14 +91,17 @@ func (a *Adapter) onInteraction(cb slackgo.InteractionCallback) {
 	ts := first(cb.Container.MessageTs, cb.Message.Timestamp)
 	user := cb.User.ID
 	if act == nil || channel == "" || ts == "" || user == "" {
+		rc.ack(a)
 		return
 	}
 	original := cb.Message.Blocks.BlockSet
 	if len(original) > 0 && !hasOurButtons(original) {
+		rc.ack(a)
 		return // already answered: the message shows no buttons any more
 	}
 	key := channel + ":" + ts + ":" + user
 	if !a.clicks.claim(key) {
+		rc.ack(a)
 		return // a second click, or the same click delivered again
 	}
 	label := act.Value
@@ -99,44 +110,46 @@ func (a *Adapter) onInteraction(cb slackgo.InteractionCallback) {
 	}
 	value, fallback, actionTS := act.Value, cb.Message.Text, first(act.ActionTs, cb.ActionTs)
 	a.queue.Do(user, func(ctx context.Context) {
+		defer rc.ack(a)
 		if a.waitReady(ctx) != nil {
 			a.clicks.release(key)
 			return
 		}
-		if isDM(channel) && a.clicks.stale(channel, ts) {
-			// A later message replaced this prompt (it was asked again, or
-			// answered by typing): its buttons must not answer the
-			// current question.
-			a.updateMessage(ctx, channel, ts, fallback,
-				answeredBlocks(original, fallback, "_This question was replaced by a later message — please answer the newest one._"))
-			return
-		}
-		a.updateMessage(ctx, channel, ts, fallback, answeredBlocks(original, fallback, "Your answer: *"+escape(label)+"*"))
 		info := a.lookupUser(ctx, user)
 		direct := isDM(channel)
 		if direct {
 			a.dms.Store(user, channel)
 		}
+		// The clicked message is updated once the engine has decided,
+		// before the replies that follow go out.
+		show := func(v bot.Verdict) {
+			switch v {
+			case bot.Accepted:
+				a.updateMessage(ctx, channel, ts, fallback, answeredBlocks(original, fallback, "Your answer: *"+escape(label)+"*"))
+			case bot.Refused:
+				a.updateMessage(ctx, channel, ts, fallback,
+					answeredBlocks(original, fallback, "_This question was replaced by a later one — please answer the newest one._"))
+			}
+		}
 		err := a.handle(ctx, bot.Message{
 			ID: "click:" + key, Platform: platform, User: a.userID(user), UserName: info.name,
 			Channel: channel, Direct: direct, Text: label, Value: value, Time: slackTime(actionTS), Timezone: info.tz,
+			Ack: rc.verdict(a, show),
 		})
 		switch bot.ErrorCode(err) {
 		case bot.EUNAVAILABLE, bot.ECONFLICT:
-			// Nothing was saved and the user was asked to try again: give
-			// the buttons back.
+			// Nothing was saved and the user was asked to try again: the
+			// buttons stay, and the same click may come again.
 			a.clicks.release(key)
-			if len(original) > 0 {
-				a.updateMessage(ctx, channel, ts, fallback, original)
-			}
 		}
 	})
 }
 
 // onCommand takes /checkin or /peerbot <command>.
-func (a *Adapter) onCommand(cmd slackgo.SlashCommand) {
+func (a *Adapter) onCommand(cmd slackgo.SlashCommand, rc *receipt) {
 	user := cmd.UserID
 	if user == "" {
+		rc.ack(a)
 		return
 	}
 	text := strings.TrimSpace(plainText(cmd.Text))
@@ -152,6 +165,7 @@ func (a *Adapter) onCommand(cmd slackgo.SlashCommand) {
 		id = "command:" + cmd.TriggerID
 	}
 	a.queue.Do(user, func(ctx context.Context) {
+		defer rc.ack(a)
 		if a.waitReady(ctx) != nil {
 			return
 		}
@@ -163,6 +177,7 @@ func (a *Adapter) onCommand(cmd slackgo.SlashCommand) {
 		a.handle(ctx, bot.Message{
 			ID: id, Platform: platform, User: a.userID(user), UserName: info.name,
 			Channel: channel, Direct: true, Text: text, Ref: ref, Timezone: info.tz,
+			Ack: rc.verdict(a, nil),
 		})
 	})
 }
@@ -298,17 +313,17 @@ func nameOf(u *slackgo.User) string {
 	return ""
 }
 
-// clickState keeps what makes a click count once: the prompts already
-// clicked, and the latest message the bot posted in each DM (a click on an
-// older prompt is stale).
+// clickState keeps the prompts already clicked in this process, so that a
+// double click is handled once without a store round trip. Whether a click
+// answers the current question is the engine's to say (the button's value
+// names its question), on any replica and after any restart.
 type clickState struct {
 	mu      sync.Mutex
 	claimed map[string]time.Time // channel:ts:user -> when
-	latest  map[string]string    // DM channel -> ts of the bot's latest message
 }
 
 func newClickState() *clickState {
-	return &clickState{claimed: map[string]time.Time{}, latest: map[string]string{}}
+	return &clickState{claimed: map[string]time.Time{}}
 }
 
 // claim marks a prompt as clicked by a user; false if it already was.
@@ -334,22 +349,4 @@ func (c *clickState) release(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.claimed, key)
-}
-
-// posted records a message the bot posted in a DM.
-func (c *clickState) posted(channel, ts string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cur := c.latest[channel]; cur == "" || tsBefore(cur, ts) {
-		c.latest[channel] = ts
-	}
-}
-
-// stale reports whether a later bot message in the DM replaced the prompt
-// posted at ts. Unknown (after a restart, or posted by another replica)
-// counts as current: the engine still checks the answer.
-func (c *clickState) stale(channel, ts string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return tsBefore(ts, c.latest[channel])
 }

@@ -89,20 +89,16 @@ func (a *Adapter) post(ctx context.Context, channel string, urgent bool, text st
 	}
 	for _, m := range messages {
 		m = append(m, slackgo.MsgOptionDisableLinkUnfurl(), slackgo.MsgOptionDisableMediaUnfurl())
-		var ts string
 		err := a.write(ctx, channel, urgent, func(ctx context.Context) error {
-			var err error
-			_, ts, err = a.api.PostMessageContext(ctx, channel, m...)
+			_, _, err := a.api.PostMessageContext(ctx, channel, m...)
 			return err
 		})
 		if err != nil {
 			if isClosed(err) {
-				return &bot.Error{Code: bot.EUNAVAILABLE, Message: "Slack refused the message.", Err: err}
+				// Retrying cannot mend a closed DM or a deleted channel.
+				return &bot.Error{Code: bot.ERefused, Message: "Slack refused the message.", Err: err}
 			}
 			return err
-		}
-		if isDM(channel) {
-			a.clicks.posted(channel, ts)
 		}
 	}
 	return nil

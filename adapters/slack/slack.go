@@ -176,6 +176,7 @@ type Adapter struct {
 	pointed sync.Map // ref -> time.Time
 
 	retries atomic.Int64 // writes retried after a 429 (for tests and metrics)
+	acks    ackStats
 
 	listen func(network, addr string) (net.Listener, error) // net.Listen
 	addr   atomic.Value                                     // string: HTTP mode's listening address

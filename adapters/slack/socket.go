@@ -38,24 +38,32 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 	}
 }
 
-// onSocketEvent acks a delivery at once and queues its work.
+// onSocketEvent queues a delivery's work; the envelope is acknowledged
+// once the work's effect is saved (see receipt).
 func (a *Adapter) onSocketEvent(sm *socketmode.Client, evt socketmode.Event) {
+	req := evt.Request
+	rc := a.newReceipt(func() { a.ack(sm, req) })
 	switch evt.Type {
 	case socketmode.EventTypeEventsAPI:
-		a.ack(sm, evt.Request)
 		if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
-			a.onEvent(ev)
+			a.onEvent(ev, rc)
+			return
 		}
 	case socketmode.EventTypeInteractive:
-		a.ack(sm, evt.Request)
 		if cb, ok := evt.Data.(slackgo.InteractionCallback); ok {
-			a.onInteraction(cb)
+			a.onInteraction(cb, rc)
+			return
 		}
 	case socketmode.EventTypeSlashCommand:
-		a.ack(sm, evt.Request)
 		if cmd, ok := evt.Data.(slackgo.SlashCommand); ok {
-			a.onCommand(cmd)
+			a.onCommand(cmd, rc)
+			return
 		}
+	}
+	rc.timer.Stop()
+	switch evt.Type {
+	case socketmode.EventTypeEventsAPI, socketmode.EventTypeInteractive, socketmode.EventTypeSlashCommand:
+		a.ack(sm, req) // a payload slack-go could not type
 	case socketmode.EventTypeErrorBadMessage:
 		// An envelope slack-go cannot parse (an event type it does not
 		// know): ack it anyway, or Slack delivers it again and again.

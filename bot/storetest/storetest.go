@@ -67,6 +67,13 @@ func Run(t *testing.T, newStore func(t *testing.T) bot.Store) {
 		{"ConcurrentSameUser", testConcurrentSameUser},
 		{"ConcurrentManyUsers", testConcurrentManyUsers},
 		{"Closed", testClosed},
+		{"OutboxWrittenInSave", testOutboxWrittenInSave},
+		{"OutboxNotWrittenOnConflict", testOutboxNotWrittenOnConflict},
+		{"OutboxClaimKeepsOrderAndLease", testOutboxClaimKeepsOrderAndLease},
+		{"OutboxAckRemoves", testOutboxAckRemoves},
+		{"OutboxGoneAfterDelete", testOutboxGoneAfterDelete},
+		{"SaveDeleteThenOwes", testSaveDeleteThenOwes},
+		{"AnyVersionAppends", testAnyVersionAppends},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -657,4 +664,168 @@ func testClosed(t *testing.T, s bot.Store) {
 	_, err = s.Flags(c, alice)
 	wantCode(t, err, bot.EUNAVAILABLE, "Flags after Close")
 	wantCode(t, s.DeleteUser(c, alice), bot.EUNAVAILABLE, "DeleteUser after Close")
+}
+
+// entry is an outbox entry of owner whose lease ends at lease.
+func entry(owner bot.UserID, n int, lease time.Time) bot.Outbound {
+	return bot.Outbound{
+		ID: fmt.Sprintf("%016x.%08x", t0.UnixNano()+int64(n), n), Owner: owner, Platform: "slack",
+		Reply: bot.Reply{
+			User: owner, Channel: "D1", Text: fmt.Sprintf("message %d — ✓ \u200d", n),
+			Options: []bot.Option{{Label: "Yes", Value: "pb1.c.x.0"}}, Urgent: n%2 == 0,
+		},
+		Created: t0, LeaseUntil: lease,
+	}
+}
+
+// claimAll claims with a long lease and returns the ids, in order, per owner.
+func claimAll(t *testing.T, s bot.Store) map[bot.UserID][]string {
+	t.Helper()
+	got, err := s.ClaimOutbox(ctx(t), time.Hour, 1000)
+	if err != nil {
+		t.Fatalf("ClaimOutbox: %v", err)
+	}
+	out := map[bot.UserID][]string{}
+	for _, o := range got {
+		out[o.Owner] = append(out[o.Owner], o.ID)
+	}
+	return out
+}
+
+func testOutboxWrittenInSave(t *testing.T, s bot.Store) {
+	past := time.Now().Add(-time.Minute)
+	e1, e2 := entry(alice, 1, past), entry(alice, 2, past)
+	save(t, s, bot.Save{User: alice, Version: 0, State: sample(), EventID: "ev1", Outbox: []bot.Outbound{e1, e2}})
+	got, err := s.ClaimOutbox(ctx(t), time.Hour, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("claimed %d entries, want 2", len(got))
+	}
+	for i, want := range []bot.Outbound{e1, e2} {
+		o := got[i]
+		if o.ID != want.ID || o.Owner != alice || o.Platform != "slack" || !reflect.DeepEqual(o.Reply, want.Reply) || !o.Created.Equal(t0) {
+			t.Errorf("entry %d = %+v, want %+v", i, o, want)
+		}
+		if o.Attempts != 1 || o.LeaseUntil.Before(time.Now().Add(50*time.Minute)) {
+			t.Errorf("entry %d: attempts %d lease %v, want 1 and about an hour from now", i, o.Attempts, o.LeaseUntil)
+		}
+	}
+}
+
+func testOutboxNotWrittenOnConflict(t *testing.T, s bot.Store) {
+	past := time.Now().Add(-time.Minute)
+	save(t, s, bot.Save{User: alice, Version: 0, State: sample()})
+	err := s.Save(ctx(t), bot.Save{User: alice, Version: 0, State: sample(), Outbox: []bot.Outbound{entry(alice, 1, past)}})
+	wantCode(t, err, bot.ECONFLICT, "stale save with an outbox entry")
+	save(t, s, bot.Save{User: alice, Version: 1, EventID: "ev", Outbox: []bot.Outbound{entry(alice, 2, past)}})
+	err = s.Save(ctx(t), bot.Save{User: alice, Version: 1, EventID: "ev", Outbox: []bot.Outbound{entry(alice, 3, past)}})
+	wantCode(t, err, bot.EDUPLICATE, "duplicate event with an outbox entry")
+	if got := claimAll(t, s); len(got[alice]) != 1 || got[alice][0] != entry(alice, 2, past).ID {
+		t.Fatalf("outbox after a conflict and a duplicate: %v, want only entry 2", got)
+	}
+}
+
+func testOutboxClaimKeepsOrderAndLease(t *testing.T, s bot.Store) {
+	past, future := time.Now().Add(-time.Minute), time.Now().Add(time.Hour)
+	// Saved out of order: the ids give the order.
+	save(t, s, bot.Save{User: alice, Version: 0, AnyVersion: true, Outbox: []bot.Outbound{entry(alice, 3, past), entry(alice, 1, past)}})
+	save(t, s, bot.Save{User: alice, Version: 0, AnyVersion: true, Outbox: []bot.Outbound{entry(alice, 2, past)}})
+	// Bob's first entry is still with its sender: none of his may go.
+	save(t, s, bot.Save{User: bob, Version: 0, AnyVersion: true, Outbox: []bot.Outbound{entry(bob, 1, future), entry(bob, 2, past)}})
+	got := claimAll(t, s)
+	want := []string{entry(alice, 1, past).ID, entry(alice, 2, past).ID, entry(alice, 3, past).ID}
+	if !reflect.DeepEqual(got[alice], want) {
+		t.Errorf("alice's claimed entries = %v, want %v", got[alice], want)
+	}
+	if len(got[bob]) != 0 {
+		t.Errorf("bob's entries claimed behind a live lease: %v", got[bob])
+	}
+	// Claimed entries are leased: a second claim finds nothing.
+	if again := claimAll(t, s); len(again) != 0 {
+		t.Errorf("second claim got %v, want nothing", again)
+	}
+	// The limit is kept.
+	const carol bot.UserID = "slack:T1:U3"
+	save(t, s, bot.Save{User: carol, Version: 0, AnyVersion: true, Outbox: []bot.Outbound{entry(carol, 4, past), entry(carol, 5, past)}})
+	one, err := s.ClaimOutbox(ctx(t), time.Hour, 1)
+	if err != nil || len(one) != 1 {
+		t.Fatalf("claim with limit 1: %d entries, %v", len(one), err)
+	}
+}
+
+func testOutboxAckRemoves(t *testing.T, s bot.Store) {
+	past := time.Now().Add(-time.Minute)
+	save(t, s, bot.Save{User: alice, Version: 0, State: sample(), Outbox: []bot.Outbound{entry(alice, 1, past), entry(alice, 2, past)}})
+	if err := s.AckOutbox(ctx(t), alice, entry(alice, 1, past).ID, "no-such-id"); err != nil {
+		t.Fatalf("AckOutbox: %v", err)
+	}
+	if got := claimAll(t, s); !reflect.DeepEqual(got[alice], []string{entry(alice, 2, past).ID}) {
+		t.Fatalf("after acking entry 1: %v, want entry 2 alone", got)
+	}
+	if err := s.AckOutbox(ctx(t), alice, entry(alice, 2, past).ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AckOutbox(ctx(t), bob); err != nil {
+		t.Fatalf("AckOutbox with no ids: %v", err)
+	}
+	// Nothing left even once every lease has run out.
+	got, err := s.ClaimOutbox(ctx(t), 0, 100)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("outbox after acking everything: %d entries, %v", len(got), err)
+	}
+}
+
+func testOutboxGoneAfterDelete(t *testing.T, s bot.Store) {
+	past := time.Now().Add(-time.Minute)
+	save(t, s, bot.Save{User: alice, Version: 0, State: sample(), Outbox: []bot.Outbound{entry(alice, 1, past)}})
+	if err := s.DeleteUser(ctx(t), alice); err != nil {
+		t.Fatal(err)
+	}
+	if got := claimAll(t, s); len(got) != 0 {
+		t.Fatalf("outbox after DeleteUser: %v", got)
+	}
+}
+
+func testSaveDeleteThenOwes(t *testing.T, s bot.Store) {
+	past := time.Now().Add(-time.Minute)
+	save(t, s, bot.Save{User: alice, Version: 0, State: sample(), History: []bot.Record{record("daily-checkin", 1)},
+		Flags: []bot.Flag{flag(alice, 1)}, Outbox: []bot.Outbound{entry(alice, 1, past)}})
+	done := entry(alice, 2, past)
+	save(t, s, bot.Save{User: alice, Version: 1, EventID: "delete", Delete: true, Outbox: []bot.Outbound{done}})
+	st := load(t, s, alice, "delete")
+	if st.Exists() || st.Session != nil || len(st.Goals) != 0 {
+		t.Errorf("state after a deleting save: %+v", st)
+	}
+	if st.Seen {
+		t.Error("the deleting save left its event's mark: nothing of the user may stay")
+	}
+	if h := history(t, s, alice, "", 0); len(h) != 0 {
+		t.Errorf("history after a deleting save: %d records", len(h))
+	}
+	if f := flags(t, s, alice); len(f) != 0 {
+		t.Errorf("flags after a deleting save: %d", len(f))
+	}
+	if got := claimAll(t, s); !reflect.DeepEqual(got[alice], []string{done.ID}) {
+		t.Errorf("outbox after a deleting save: %v, want only the reply it owes", got)
+	}
+}
+
+func testAnyVersionAppends(t *testing.T, s bot.Store) {
+	save(t, s, bot.Save{User: alice, Version: 0, State: sample()})
+	save(t, s, bot.Save{User: alice, Version: 1, State: sample()})
+	// Version 0 is stale, but a flag kept through an outage must land.
+	save(t, s, bot.Save{User: alice, Version: 0, AnyVersion: true, Flags: []bot.Flag{flag(alice, 1)}})
+	if f := flags(t, s, alice); len(f) != 1 {
+		t.Fatalf("flags after an any-version save: %d, want 1", len(f))
+	}
+	if st := load(t, s, alice, ""); st.Version != 2 {
+		t.Errorf("version after an append-only save: %d, want 2 (unchanged)", st.Version)
+	}
+	// A user with nothing stored.
+	save(t, s, bot.Save{User: bob, Version: 0, AnyVersion: true, Flags: []bot.Flag{flag(bob, 1)}})
+	if f := flags(t, s, bob); len(f) != 1 {
+		t.Fatalf("bob's flags: %d, want 1", len(f))
+	}
 }

@@ -79,8 +79,8 @@ func (s *Server) eventLocked(inner obj) Envelope {
 	return Envelope{Type: "events_api", EnvelopeID: fmt.Sprintf("env-%08d", n), EventID: eventID, Payload: payload}
 }
 
-// Click is a user clicking the button of a posted message whose label or
-// value is button, as an interactive (block_actions) envelope. It fails
+// Click is a user clicking the button of a posted message whose label
+// (case aside) or value is button, as an interactive (block_actions) envelope. It fails
 // when the message or the button is not there (a message already answered
 // has no buttons: use ClickBlocks to click an old copy).
 func (s *Server) Click(user, channel, ts, button string) (Envelope, error) {
@@ -100,7 +100,7 @@ func (s *Server) Click(user, channel, ts, button string) (Envelope, error) {
 func (s *Server) ClickBlocks(user string, msg Message, button string) (Envelope, error) {
 	var b *Button
 	for _, x := range msg.Buttons() {
-		if x.Label == button || x.Value == button {
+		if x.Label == button || x.Value == button || strings.EqualFold(x.Label, button) {
 			b = &x
 			break
 		}

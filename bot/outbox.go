@@ -1,0 +1,253 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+)
+
+// Delivery defaults; Options can change them.
+const (
+	// DefaultSendTimeout bounds one message's delivery, retries included.
+	// Past it the message stays in the outbox for the sweeper.
+	DefaultSendTimeout = 20 * time.Second
+	// DefaultOutboxLease is how long the engine that wrote an entry has to
+	// deliver it before any sender may take it over. It is longer than a
+	// send's deadline, so that a live sender is never raced.
+	DefaultOutboxLease = 30 * time.Second
+	// DefaultSweepEvery is how often RunOutbox looks for entries whose
+	// sender died or gave up, and retries flags kept through an outage.
+	DefaultSweepEvery = 5 * time.Second
+
+	// sweepBatch is how many entries one sweep claims.
+	sweepBatch = 256
+	// sweepSenders is how many owners' entries a sweep delivers at once.
+	sweepSenders = 8
+)
+
+// ERefused is the code of a send error that retrying cannot mend: the
+// platform refused the message for good (a deleted channel, a user who
+// left). Adapters return it so that the entry is dropped, not retried.
+const ERefused = "refused"
+
+// permanent reports whether a send error means the message can never be
+// delivered.
+func permanent(err error) bool {
+	switch ErrorCode(err) {
+	case ERefused, EINVALID, ENOTFOUND:
+		return true
+	}
+	return false
+}
+
+// outbox turns the turn's replies into outbox entries owned by the turn's
+// user: where the reply goes defaults to where the message came from.
+func (t *turn) outbox() []Outbound {
+	if len(t.replies) == 0 {
+		return nil
+	}
+	now := t.e.clock.Now()
+	out := make([]Outbound, len(t.replies))
+	for i, r := range t.replies {
+		if r.User == "" {
+			r.User = t.msg.User
+		}
+		if r.Channel == "" {
+			r.Channel = t.msg.Channel
+		}
+		if r.Ref == "" {
+			r.Ref = t.msg.Ref
+		}
+		out[i] = Outbound{
+			ID: t.e.newEntryID(now), Owner: t.msg.User, Platform: t.msg.Platform, Reply: r,
+			Created: now, LeaseUntil: now.Add(t.e.lease),
+		}
+	}
+	return out
+}
+
+// newEntryID returns an id that sorts by creation: the time, then a
+// counter for entries made in the same nanosecond.
+func (e *Engine) newEntryID(now time.Time) string {
+	return fmt.Sprintf("%016x.%08x", uint64(now.UnixNano()), uint32(e.flagSeq.Add(1)))
+}
+
+// deliver sends one owner's entries in order and removes the delivered ones
+// from the outbox. Each send has its own deadline, and a send that fails
+// past it leaves it and every later entry, in order, for the sweeper.
+// It never runs under the user's lock.
+func (e *Engine) deliver(ctx context.Context, entries []Outbound) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	// A caller that gave up (an inbound request cancelled, a shutdown
+	// beginning) must not drop a reply the user is owed: each send is
+	// bounded by its own deadline instead.
+	ctx = context.WithoutCancel(ctx)
+	var done []string
+	var failed error
+	for _, o := range entries {
+		err := e.sendEntry(ctx, o)
+		switch {
+		case err == nil:
+			done = append(done, o.ID)
+		case permanent(err):
+			e.log.Warn("message refused by the platform, dropped", "user", o.Reply.User, "platform", o.Platform,
+				"entry", o.ID, "code", ErrorCode(err), "err", err)
+			done = append(done, o.ID)
+		default:
+			e.log.Warn("message not delivered, kept in the outbox", "user", o.Reply.User, "platform", o.Platform,
+				"entry", o.ID, "err", err)
+			failed = err
+		}
+		if failed != nil {
+			break
+		}
+	}
+	if len(done) > 0 {
+		actx, cancel := context.WithTimeout(ctx, e.sendTimeout)
+		defer cancel()
+		if err := e.store.AckOutbox(actx, entries[0].Owner, done...); err != nil {
+			// The messages went out; the sweeper will send them again
+			// once the lease ends, which is the at-least-once window.
+			e.log.Error("delivered messages not marked in the outbox", "user", entries[0].Owner,
+				"code", ErrorCode(err), "err", err)
+			failed = errors.Join(failed, err)
+		}
+	}
+	return failed
+}
+
+// sendEntry sends one entry through its platform's adapter, retrying
+// transient failures with jittered exponential backoff until its deadline.
+func (e *Engine) sendEntry(ctx context.Context, o Outbound) error {
+	e.mu.RLock()
+	a := e.adapters[o.Platform]
+	e.mu.RUnlock()
+	if a == nil {
+		return Errorf(EUNAVAILABLE, "No adapter is running for platform %q.", o.Platform)
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.sendTimeout)
+	defer cancel()
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = 200 * time.Millisecond
+	b.MaxInterval = 5 * time.Second
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		err := a.Send(ctx, o.Reply)
+		if err != nil && permanent(err) {
+			return struct{}{}, backoff.Permanent(err)
+		}
+		return struct{}{}, err
+	}, backoff.WithBackOff(b), backoff.WithMaxElapsedTime(e.sendTimeout))
+	return err
+}
+
+// RunOutbox delivers what no live sender is delivering — entries left by a
+// crash, a restart or a platform outage — and saves flags kept through a
+// store outage, at start and then every sweep interval, until ctx ends.
+func (e *Engine) RunOutbox(ctx context.Context) error {
+	tick := time.NewTicker(e.sweepEvery)
+	defer tick.Stop()
+	for {
+		if _, err := e.SweepOutbox(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("outbox sweep failed", "code", ErrorCode(err), "err", err)
+		}
+		e.saveKeptFlags(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// SweepOutbox claims entries whose lease has run out and delivers them,
+// several owners at once and each owner's in order. It returns how many it
+// claimed.
+func (e *Engine) SweepOutbox(ctx context.Context) (int, error) {
+	entries, err := e.store.ClaimOutbox(ctx, e.lease, sweepBatch)
+	if err != nil || len(entries) == 0 {
+		return 0, err
+	}
+	var owners []UserID
+	byOwner := map[UserID][]Outbound{}
+	for _, o := range entries {
+		if byOwner[o.Owner] == nil {
+			owners = append(owners, o.Owner)
+		}
+		byOwner[o.Owner] = append(byOwner[o.Owner], o)
+	}
+	slots := make(chan struct{}, sweepSenders)
+	var wg sync.WaitGroup
+	for _, owner := range owners {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			_ = e.deliver(ctx, byOwner[owner])
+		})
+	}
+	wg.Wait()
+	return len(entries), nil
+}
+
+// keepFlag holds a flag that could not be saved (the store is down) until
+// saveKeptFlags can save it.
+func (e *Engine) keepFlag(f Flag) {
+	e.keptMu.Lock()
+	defer e.keptMu.Unlock()
+	e.kept = append(e.kept, f)
+	e.keptCount.Store(int64(len(e.kept)))
+}
+
+// saveKeptFlags saves the flags kept through a store outage, appending them
+// whatever the user's state has become meanwhile; those it cannot save yet
+// stay kept.
+func (e *Engine) saveKeptFlags(ctx context.Context) {
+	if e.keptCount.Load() == 0 {
+		return
+	}
+	e.keptMu.Lock()
+	defer e.keptMu.Unlock()
+	var still []Flag
+	for _, f := range e.kept {
+		err := e.store.Save(ctx, Save{User: f.User, AnyVersion: true, Flags: []Flag{f}})
+		if err != nil {
+			still = append(still, f)
+			continue
+		}
+		e.log.Info("flag kept through a store outage is saved", "user", f.User, "flag", f.ID, "level", f.Level)
+	}
+	e.kept = still
+	e.keptCount.Store(int64(len(e.kept)))
+}
+
+// KeptFlags returns how many flags are waiting for the store to come back.
+func (e *Engine) KeptFlags() int { return int(e.keptCount.Load()) }
+
+// LostFlags returns how many flags were never saved because the engine was
+// closed while the store was down.
+func (e *Engine) LostFlags() int { return int(e.lostFlags.Load()) }
+
+// Close saves the flags kept through a store outage if the store answers
+// before ctx ends; each one it cannot save is logged at ERROR with the user
+// id (never the text) and counted in LostFlags.
+func (e *Engine) Close(ctx context.Context) error {
+	e.saveKeptFlags(ctx)
+	e.keptMu.Lock()
+	defer e.keptMu.Unlock()
+	for _, f := range e.kept {
+		e.log.Error("flag lost: the store was down until shutdown", "user", f.User, "flag", f.ID, "level", f.Level, "rule", f.Rule)
+		e.lostFlags.Add(1)
+	}
+	n := len(e.kept)
+	e.kept = nil
+	e.keptCount.Store(0)
+	if n > 0 {
+		return Errorf(EUNAVAILABLE, "%d flag(s) could not be saved before shutdown", n)
+	}
+	return nil
+}
