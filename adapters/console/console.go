@@ -10,7 +10,6 @@
 package console
 
 import (
-	"unicode"
 	"bufio"
 	"context"
 	"crypto/rand"
@@ -22,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/term"

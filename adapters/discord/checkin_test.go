@@ -27,7 +27,8 @@ func TestDailyCheckinInDM(t *testing.T) {
 		t.Fatalf("consent buttons = %v, want one row [Yes No]", got)
 	}
 	for i, b := range fakediscord.Buttons(consent.Components) {
-		if b.Type != fakediscord.Button || b.Disabled || b.CustomID != []string{"pb:0:yes", "pb:1:no"}[i] {
+		// pb:<index>:<the engine's value, bound to the question>
+		if b.Type != fakediscord.Button || b.Disabled || !strings.HasPrefix(b.CustomID, []string{"pb:0:pb1.", "pb:1:pb1."}[i]) {
 			t.Errorf("consent button %d = %+v", i, b)
 		}
 	}
@@ -99,7 +100,7 @@ func TestDailyCheckinInDM(t *testing.T) {
 	if edits := h.fake.Edits(); len(edits) != 1 || edits[0].MessageID != cravings.ID || edits[0].Content != nil {
 		t.Errorf("edits = %+v, want one PATCH of the cravings prompt's components", edits)
 	}
-	if _, err := h.fake.Click(sam, cravings.ID, "pb:0:yes"); err == nil {
+	if _, err := h.fake.Click(sam, cravings.ID, fakediscord.Buttons(cravings.Components)[0].CustomID); err == nil {
 		t.Error("the fake let a disabled button be clicked")
 	}
 

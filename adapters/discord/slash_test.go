@@ -188,7 +188,7 @@ func TestSlashCommands(t *testing.T) {
 		h.await("DMClosed in the store", func() bool { return h.summary(u).DMClosed })
 		// The buttons of an ephemeral prompt work too: replies come back
 		// through the click's interaction.
-		iid, err := h.fake.Click(u, fs[1].ID, "pb:0:yes")
+		iid, err := h.fake.Click(u, fs[1].ID, fakediscord.Buttons(fs[1].Components)[0].CustomID)
 		if err != nil {
 			t.Fatal(err)
 		}
