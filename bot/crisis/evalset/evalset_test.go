@@ -97,3 +97,43 @@ func TestSplitIsStratifiedAndDeterministic(t *testing.T) {
 	}
 	_ = test2
 }
+
+func TestScoreCountsAndMisses(t *testing.T) {
+	items := []Item{
+		{Label: "crisis", Group: "g", Text: "urgent", Line: 1},
+		{Label: "crisis", Group: "g", Text: "nothing", Line: 2},
+		{Label: "not", Group: "h", Text: "check", Line: 3},
+		{Label: "peer", Group: "p", Text: "peer", Line: 4},
+		{Label: "disclosure", Group: "d", Text: "check disclosure", Line: 5},
+	}
+	d := func(text string) Outcome {
+		return Outcome{
+			Urgent:     text == "urgent",
+			Check:      strings.HasPrefix(text, "check"),
+			Peer:       text == "peer",
+			Disclosure: strings.HasSuffix(text, "disclosure"),
+		}
+	}
+	ts := Score(items, d)
+	got := map[string]Tally{}
+	for _, tl := range ts {
+		got[tl.Label] = *tl
+	}
+	if c := got["crisis"]; c.N != 2 || c.Resources != 1 || c.Urgent != 1 || len(c.Misses) != 1 || c.Misses[0] != 2 {
+		t.Errorf("crisis tally = %+v, want 2 messages, 1 with resources, miss on line 2", c)
+	}
+	if n := got["not"]; n.Check != 1 || len(n.Misses) != 1 {
+		t.Errorf("not tally = %+v, want one check counted as a miss", n)
+	}
+	if p := got["peer"]; p.Peer != 1 || len(p.Misses) != 0 {
+		t.Errorf("peer tally = %+v, want recognised", p)
+	}
+	if dd := got["disclosure"]; dd.Disclosure != 1 || len(dd.Misses) != 1 {
+		t.Errorf("disclosure tally = %+v, want recognised but a miss for the check", dd)
+	}
+	var buf bytes.Buffer
+	Print(&buf, ts)
+	if !strings.Contains(buf.String(), "crisis with resources  50.0%") {
+		t.Errorf("Print output lacks the goals line:\n%s", buf.String())
+	}
+}
