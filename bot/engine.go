@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	crisispkg "github.com/peerbot/peerbot/bot/crisis"
 	"github.com/peerbot/peerbot/flows"
 )
 
@@ -149,9 +150,11 @@ func (e *Engine) run(ctx context.Context, msg Message, open *opening) error {
 
 	// The crisis check needs nothing from the store, so that the resources
 	// go out even when the store is down.
-	var crisis *CrisisMatch
+	var crisis *crisispkg.Result
 	if open == nil {
-		if m, ok := DetectCrisis(msg.Text); ok {
+		// Tier 1 about the writer keeps today's reply; the other tiers and
+		// kinds are not answered yet (issue 11).
+		if m := crisispkg.Detect(msg.Text); m.Tier == crisispkg.Crisis && m.Kind == crisispkg.Self {
 			crisis = &m
 		}
 	}
@@ -209,7 +212,7 @@ func (e *Engine) run(ctx context.Context, msg Message, open *opening) error {
 
 // storeFailed tells the user their message was not saved, so they can send
 // it again; a crisis message still gets the resources.
-func (e *Engine) storeFailed(ctx context.Context, msg Message, crisis *CrisisMatch, err error) error {
+func (e *Engine) storeFailed(ctx context.Context, msg Message, crisis *crisispkg.Result, err error) error {
 	e.log.Error("store failed", "user", msg.User, "code", ErrorCode(err), "err", err)
 	var replies []Reply
 	if crisis != nil {
