@@ -17,8 +17,13 @@ var (
 
 	// A negation reaches forward to the next subject: "if I don't get help
 	// I will ..." is not negated.
-	crisisSubjects  = crisisWords("i im ive id ill you youre we he she they hes shes theyre it its who someone somebody nobody")
-	crisisNegations = crisisWords("not no never dont doesnt didnt wont wouldnt isnt arent aint havent hasnt hadnt wasnt nor none nothing neither without nope nah zero stopped quit hardly barely")
+	crisisSubjects = crisisWords("i im ive id ill you youre we he she they hes shes theyre it its who someone somebody nobody")
+	// A negation does not reach past these: "no more" and "not anymore"
+	// close their own phrase, and an intent word starts a new one ("cant do
+	// this no more gonna end it").
+	crisisNegStops    = crisisWords("more anymore longer gonna gunna finna boutta imma ima")
+	crisisIntentStops = crisisWords("gonna gunna finna boutta imma ima")
+	crisisNegations   = crisisWords("not no never dont doesnt didnt wont wouldnt isnt arent aint havent hasnt hadnt wasnt nor none nothing neither without nope nah zero stopped quit hardly barely")
 
 	// The nearest subject before a match says whose it is: the writer's,
 	// someone else's (a pronoun, or a person after "my", "a", "the" ...:
@@ -72,6 +77,7 @@ var (
 		"anymore", "any more", "any longer", "much longer", "like this", "like that", "at all", "completely",
 		"tonight", "today", "tomorrow", "in the morning", "now", "right now", "rn", "atm", "soon", "already",
 		"this time", "this week", "this weekend", "at this point", "on purpose",
+		"no cap", "fr fr", "ngl", "deadass", "for real",
 		"honestly", "tbh", "lol", "idk", "really", "seriously", "literally", "i swear", "fr", "for real", "af",
 		"i think", "i guess", "either", "too", "please", "pls", "plz", "sorry", "im sorry",
 		"man", "guys", "yall", "everyone", "everybody", "all", "my friends", "friends", "goodbye", "bye",
@@ -91,10 +97,20 @@ var (
 		`(?:when|while) i was (?:younger|a kid|a child|little|a teen|a teenager|in school|in high school|at school|in college|at uni|in uni|using|drinking|still using|still drinking|in active addiction|in my addiction|in rehab|in treatment|in a dark place|at my worst|sick|at rock bottom|\d+)`,
 		`before (?:i got|getting|i was|i became|i went to|i found)(?: sober| clean| help| recovery| rehab| treatment)?`,
 		`before (?:rehab|treatment|recovery)`, `in (?:my|active) addiction`,
+		`there (?:was|were) (?:a time|times|days|nights|years|moments|a period)`, `my old self`, `the old me`,
+		`the (?:guy|girl|man|woman|person|kid) i (?:was|used to be)`, `in the old days`, `old days`,
+		`when i (?:first )?(?:got|was getting|came into|came in|started getting) (?:sober|clean|recovery|the rooms)`,
+		`(?:in|during) (?:early recovery|detox|my first year|active addiction)`, `at my (?:lowest|worst)`,
+		`(?:spent|for) (?:years|months|so long|a long time)`, `(?:would|could|might) have|wouldve|couldve|id have`,
+		`\d+ (?:years?|yrs?|months?) ago`, `years ago today`,
 		`as a (?:kid|child|teen|teenager)`, `growing up`, `in my (?:teens|twenties|20s|thirties|30s|youth|past|old life)`,
 	)
 	// crisisPastVerb: the clause itself is told in the past.
-	crisisPastVerb = crisisAny(`was|were|wasnt|werent|wanted|felt|thought|tried|attempted|wished|hoped|planned|kept|used|had|nearly|almost|didnt|couldnt|overdosed|relapsed|took|went|got|did|would|cut|burned|burnt|hurt|harmed`)
+	crisisPastVerb = crisisAny(`was|were|wasnt|werent|wanted|felt|thought|tried|attempted|wished|hoped|planned|kept|used|had|nearly|almost|didnt|couldnt|overdosed|relapsed|took|went|got|did|would|cut|burned|burnt|hurt|harmed|begged|remember|spent|wrote`)
+	// crisisClinicalQ opens a question about a topic.
+	crisisClinicalQ = regexp.MustCompile(`^ ?(?:what (?:does|is|are|do)|whats|how (?:do you|does|many|long|can you)|is it (?:normal|true)|can you)\b`)
+	// crisisDenied: the writer denies having said or meant it.
+	crisisDenied = regexp.MustCompile(`\b(?:not|wasnt|isnt|never|dont|didnt|im not|i am not)(?: really| actually)? (?:saying|say|said|mean|meant|sayin)(?: that)?(?: i)? ?$`)
 	// crisisSober: "three years clean" makes a past-tense clause a story.
 	crisisSober = crisisAny(
 		`(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|few|several|many) (?:years?|yrs?|months?|weeks?|days?) (?:sober|clean|in recovery|free)`,
@@ -143,31 +159,59 @@ type crisisScan struct {
 	sober, recur int8
 }
 
+// who is whose state a match speaks of.
+type who int8
+
+const (
+	whoNone  who = iota // negated, past, a topic, or not a match
+	whoSelf             // the writer, now
+	whoOther            // someone else, now: the writer may be a worried peer
+)
+
 // counts reports whether the match t[start:end] of rule r is first-person,
 // current and not negated.
 func (sc *crisisScan) counts(r *crisisRule, start, end int) bool {
+	return sc.judge(r, start, end) == whoSelf
+}
+
+// judge says whose current state the match t[start:end] of rule r is
+// about, or whoNone when it is negated, told as the past, a topic, or
+// outside the fillers its rule allows.
+func (sc *crisisScan) judge(r *crisisRule, start, end int) who {
 	t := sc.t
 	cs, ce := crisisClause(t, start, end, crisisClausePuncts, crisisClauseWords, 240)
 	prefix, tail := t[cs:start], t[end:ce]
 
 	if r.clauseStart && !crisisStartFillers.MatchString(prefix) {
-		return false
+		return whoNone
 	}
 	if r.clauseEnd && !crisisEndFillers.MatchString(tail) {
-		return false
+		return whoNone
 	}
 	if !r.passive {
 		if crisisNegated(prefix) {
-			return false
+			return whoNone
 		}
 		if crisisNegAnswer.MatchString(t[end:min(len(t), end+24)]) {
-			return false
+			return whoNone
 		}
 	}
-	if !r.aboutWriter && !crisisAboutWriter(prefix, t[start:end]) {
-		return false
+	// "i wasnt saying i want to die": a denial of the words, not a state.
+	if crisisDenied.MatchString(t[max(0, start-40):start]) {
+		return whoNone
 	}
-	return !sc.past(cs, ce, start, end)
+	if sc.past(cs, ce, start, end) {
+		return whoNone
+	}
+	// "what does passive suicidal ideation mean": a question about the
+	// topic, not a state.
+	if ss, _ := crisisClause(t, start, end, crisisPartPuncts, nil, 240); crisisClinicalQ.MatchString(t[ss:start]) {
+		return whoNone
+	}
+	if r.aboutWriter {
+		return whoSelf
+	}
+	return crisisWho(prefix, t[start:end])
 }
 
 // crisisClause returns the bounds of the clause around t[start:end]: from
@@ -230,6 +274,9 @@ func crisisNegated(prefix string) bool {
 		switch w := words[i]; {
 		case crisisSubjects[w]:
 			return false
+		case crisisNegStops[w]:
+			// "not gonna" is negated; "no more gonna" is not.
+			return crisisIntentStops[w] && i >= 1 && crisisNegations[words[i-1]]
 		case crisisNegations[w]:
 			return true
 		}
@@ -237,36 +284,43 @@ func crisisNegated(prefix string) bool {
 	return false
 }
 
-// crisisAboutWriter reports whether the match is about the writer: it
-// starts with "I", or the nearest subject before it in its clause is the
-// writer rather than someone else or a topic. No subject at all counts as
-// the writer: chat drops the "I".
-func crisisAboutWriter(prefix, match string) bool {
+// crisisWho says whose the match is: the writer's when it starts with "I"
+// or the nearest subject before it in its clause is the writer; someone
+// else's when that subject is another person ("my best friend", "he") or
+// the match itself names them ("kill himself"); nobody's (a topic) after "a
+// talk about" or "she asked if". No subject at all counts as the writer:
+// chat drops the "I".
+func crisisWho(prefix, match string) who {
 	words := strings.Fields(prefix)
 	n := len(words)
 	// "she asked if I was suicidal"
 	if n >= 2 && (words[n-1] == "if" || words[n-1] == "whether") &&
 		(crisisAsk[words[n-2]] || n >= 3 && crisisAsk[words[n-3]]) {
-		return false
+		return whoNone
 	}
 	switch first, _, _ := strings.Cut(match, " "); first {
 	case "i", "im", "ive", "id", "ill":
-		return true
+		return whoSelf
+	}
+	if crisisOtherSelf.MatchString(match) {
+		return whoOther
 	}
 	for i := n - 1; i >= 0; i-- {
 		switch w := words[i]; {
 		case crisisFirstPerson[w]:
-			return true
+			return whoSelf
 		case crisisOthers[w]:
-			return false
+			return whoOther
 		case crisisPersons[w] && (i >= 1 && crisisDeterminers[words[i-1]] || i >= 2 && crisisDeterminers[words[i-2]]):
-			return false
+			return whoOther
 		case crisisTopicLinks[w] && i >= 1 && (crisisTopics[words[i-1]] || crisisTopics[strings.TrimSuffix(words[i-1], "s")]):
-			return false
+			return whoNone
 		}
 	}
-	return true
+	return whoSelf
 }
+
+var crisisOtherSelf = crisisAny(`himself|herself|themselves|themself`)
 
 // past reports whether the match in clause t[cs:ce] is told as the past and
 // nothing brings it back to now.

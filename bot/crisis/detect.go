@@ -1,5 +1,7 @@
 package crisis
 
+import "strings"
+
 // Tier is how sure the detector is that a message needs the crisis
 // resources.
 type Tier int
@@ -73,33 +75,101 @@ type Result struct {
 // It is safe for concurrent use, runs in time linear in the length of text,
 // and never logs, keeps or returns the text.
 func Detect(text string) Result {
-	t := normalizeCrisisText(text)
+	own, quoted := splitQuotes(text)
+	t := prepare(own)
 	if t == "" {
 		return Result{}
 	}
-	if rule, ok := matchRules(t); ok {
-		return Result{Tier: Crisis, Kind: Self, Rule: rule}
+	sc := crisisScan{t: t}
+	self, other := matchRules(&sc)
+	hits := findSignals(&sc)
+	if quoted != "" {
+		// Quoted words are someone else's: a lyric, a title, or what a
+		// friend texted. They count only for a worried peer.
+		qs := crisisScan{t: prepare(quoted)}
+		if _, o := matchRules(&qs); o != "" && other == "" {
+			other = o
+		}
+		if s, _ := matchRules(&qs); s != "" && other == "" && crisisThirdPerson.MatchString(t) {
+			other = s
+		}
+		qh := findSignals(&qs)
+		for _, s := range append(qh.self, qh.other...) {
+			if crisisThirdPerson.MatchString(t) {
+				hits.add(s, whoOther)
+			}
+		}
+	}
+
+	selfTier := signalTier(hits.self)
+	rule := ""
+	if self != "" {
+		selfTier, rule = Crisis, self
+	} else if len(hits.self) > 0 {
+		rule = "signals:" + strings.Join(signalNames(hits.self), "+")
+		// Banter ("lol") takes a tier off what only the wider scorer saw.
+		if crisisJoke.MatchString(t) && !crisisNotJoking.MatchString(t) && selfTier > None {
+			selfTier--
+		}
+	}
+	otherTier := signalTier(hits.other)
+	if other != "" {
+		otherTier = Crisis
+	}
+	worried := crisisWorried.MatchString(t) && crisisThirdPerson.MatchString(t)
+	switch {
+	case otherTier > None && (self == "" || worried):
+		// Someone else is in danger and the writer is not (or is asking
+		// how to help): a worried peer.
+		r := Result{Tier: otherTier, Kind: Peer, Rule: other, Signals: signalNames(hits.other)}
+		if r.Rule == "" {
+			r.Rule = "signals:" + strings.Join(r.Signals, "+")
+		}
+		return r
+	case selfTier > None:
+		return Result{Tier: selfTier, Kind: Self, Rule: rule, Signals: signalNames(hits.self)}
+	case worried && len(hits.self) > 0:
+		return Result{Tier: Risk, Kind: Peer, Rule: "peer-worried", Signals: signalNames(hits.self)}
+	}
+	if d := crisisDisclosure(&sc); d != "" {
+		return Result{Kind: Disclosure, Rule: d}
 	}
 	return Result{}
 }
 
-// matchRules runs the high-confidence rule table on normalised text and
-// returns the name of the first rule with a match that counts.
-func matchRules(t string) (string, bool) {
+// prepare normalises text, corrects the spelling of the key words and
+// blanks out safe idioms.
+func prepare(text string) string {
+	t := normalizeCrisisText(text)
+	if t == "" {
+		return ""
+	}
+	t = correctSpelling(t)
 	for i := range crisisIdioms {
 		if locs := crisisIdioms[i].findAll(t); locs != nil {
 			t = crisisBlank(t, locs)
 		}
 	}
-	sc := crisisScan{t: t}
+	return t
+}
+
+// matchRules runs the high-confidence rule table on prepared text and
+// returns the name of the first rule with a match about the writer, and of
+// the first about someone else.
+func matchRules(sc *crisisScan) (self, other string) {
 	for _, r := range crisisRules {
 		for i := range r.res {
-			for _, loc := range r.res[i].findAll(t) {
-				if sc.counts(r, loc[0], loc[1]) {
-					return r.name, true
+			for _, loc := range r.res[i].findAll(sc.t) {
+				switch sc.judge(r, loc[0], loc[1]) {
+				case whoSelf:
+					return r.name, other
+				case whoOther:
+					if other == "" {
+						other = r.name
+					}
 				}
 			}
 		}
 	}
-	return "", false
+	return "", other
 }

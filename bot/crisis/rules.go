@@ -43,7 +43,7 @@ type crisisRule struct {
 // Placeholders may use other placeholders one level deep.
 var crisisFragments = strings.NewReplacer(
 	"<to>", `(?:to|2)`,
-	"<self>", `(?:my ?self|meself)`,
+	"<self>", `(?:my ?self|meself|him ?self|her ?self|them ?selves|them ?self)`,
 	"<want>", `(?:want(?:ed|ing)? <to>|wanna|wana)`,
 	// what someone says when they mean to do something
 	"<intent>", `(?:want(?:ed|ing)? <to>|wanna|wana|going <to>|gonna|gunna|gona|finna|about <to>|ready <to>|planning (?:<to>|on)|plan (?:<to>|on)|plans <to>|planned <to>|need <to>|have <to>|gotta|will|ill|shall|should|might|may|decided <to>|deciding <to>|tempted <to>|time <to>|try(?:ing)? <to>|feel like|going <to> go|gonna go)`,
@@ -181,7 +181,7 @@ var crisisRules = compileCrisisRules([]*crisisRule{
 			`wish(?:ing)? i (?:wasnt|was not|werent|were not) (?:alive|here|around|born|in this world|on this earth)`,
 			`(?:<want>|wish i could|wish <to>|ready <to>) <adv>sleep (?:forever|for ever|permanently|and never wake)`,
 			// "I don't want to be alive anymore"
-			`(?:dont|do not|no longer|never)(?: really| even| honestly)? (?:want <to>|wanna|wish <to>) (?:be alive|exist|be around|be on this earth|be in this world|keep living|go on living|live anymore|live any more|live any longer|be here anymore|be here any more)`,
+			`(?:dont|do not|doesnt|does not|no longer|never)(?: really| even| honestly)? (?:want <to>|wanna|wish <to>) (?:be alive|exist|be around|be on this earth|be in this world|keep living|go on living|live anymore|live any more|live any longer|be here anymore|be here any more)`,
 			`(?:better off|be better) dead`,
 			`(?:<want>|wish (?:i was|i were|i could be|<to>)|would rather|d rather|id rather|rather) <adv>be dead`,
 			`(?:dont|do not|wouldnt|would not|wont|couldnt|could not)(?: really| even| honestly)? (?:care|mind)(?: \w+){0,2} (?:if|whether) i (?:live or die|lived or died|die|died|dont wake up|didnt wake up|never woke up|never wake up|was dead|were dead|od|oded|overdose|overdosed|got hit|get hit)`,
@@ -202,7 +202,7 @@ var crisisRules = compileCrisisRules([]*crisisRule{
 		clauseEnd: true,
 		pats: []string{
 			// "I don't want to go on", not "I don't want to live in London"
-			`(?:dont|do not|no longer|never)(?: really| even| honestly)? (?:want <to>|wanna|wish <to>) (?:live|wake up|go on|keep going)`,
+			`(?:dont|do not|doesnt|does not|no longer|never)(?: really| even| honestly)? (?:want <to>|wanna|wish <to>) (?:live|wake up|go on|keep going)`,
 			// "I just want to disappear", not "... disappear for a weekend"
 			`(?:<want>|wish i could|wish <to>|need <to>|just want <to>) <adv>(?:disappear|vanish|fade away)`,
 			// "go to sleep and never wake up", not "... before noon"
@@ -322,6 +322,8 @@ var crisisIdiomPatterns = []string{
 	`dying (?:my |her |his |their |the )?(?:hair|beard|clothes|shirt|jeans|eggs|fabric|shoes)`,
 	// topics, not states: "suicide prevention training", "overdose risks"
 	`(?:suicide|overdose|self ?harm|od) (?:prevention|awareness|training|risks?|rates?|statistics|stats|hotline|helpline|lifeline|deaths?|crisis|epidemic|reversal|kits?|response|support|resources|squad|mission|doors?|drills?|sprints?|runs?|workshop|course|policy|education|first aid)`,
+	// "cutting back on coffee", "cutting carbs"
+	`cutting (?:back|down|out|carbs|sugar|coffee|ties|corners|class|costs|it close|the grass|hair|my hair|onions|veg)`,
 	// kilometres: "ran 5 kms"
 	`(?:\d+|a few|few|couple of|a couple of|many|several|some|hundreds of|thousands of|the) kms|kms (?:away|from|per|an hour|a day|each way|round trip|north|south|east|west|long)`,
 }
