@@ -211,7 +211,17 @@ func (sc *crisisScan) judge(r *crisisRule, start, end int) who {
 	if r.aboutWriter {
 		return whoSelf
 	}
-	return crisisWho(prefix, t[start:end])
+	w, explicit := crisisWho(prefix, t[start:end])
+	if !explicit && cs > 0 {
+		// "he has a gun and wants to end it": a clause joined by "and"
+		// shares the subject of the one before it in the sentence.
+		if ss, _ := crisisClause(t, cs, cs, crisisPartPuncts, nil, 240); ss < cs {
+			if pw, ok := crisisWho(t[ss:cs], ""); ok {
+				return pw
+			}
+		}
+	}
+	return w
 }
 
 // crisisClause returns the bounds of the clause around t[start:end]: from
@@ -284,40 +294,40 @@ func crisisNegated(prefix string) bool {
 	return false
 }
 
-// crisisWho says whose the match is: the writer's when it starts with "I"
+// crisisWho says whose the match is, and whether a word said so: the writer's when it starts with "I"
 // or the nearest subject before it in its clause is the writer; someone
 // else's when that subject is another person ("my best friend", "he") or
 // the match itself names them ("kill himself"); nobody's (a topic) after "a
 // talk about" or "she asked if". No subject at all counts as the writer:
 // chat drops the "I".
-func crisisWho(prefix, match string) who {
+func crisisWho(prefix, match string) (w who, explicit bool) {
 	words := strings.Fields(prefix)
 	n := len(words)
 	// "she asked if I was suicidal"
 	if n >= 2 && (words[n-1] == "if" || words[n-1] == "whether") &&
 		(crisisAsk[words[n-2]] || n >= 3 && crisisAsk[words[n-3]]) {
-		return whoNone
+		return whoNone, true
 	}
 	switch first, _, _ := strings.Cut(match, " "); first {
 	case "i", "im", "ive", "id", "ill":
-		return whoSelf
+		return whoSelf, true
 	}
 	if crisisOtherSelf.MatchString(match) {
-		return whoOther
+		return whoOther, true
 	}
 	for i := n - 1; i >= 0; i-- {
 		switch w := words[i]; {
 		case crisisFirstPerson[w]:
-			return whoSelf
+			return whoSelf, true
 		case crisisOthers[w]:
-			return whoOther
+			return whoOther, true
 		case crisisPersons[w] && (i >= 1 && crisisDeterminers[words[i-1]] || i >= 2 && crisisDeterminers[words[i-2]]):
-			return whoOther
+			return whoOther, true
 		case crisisTopicLinks[w] && i >= 1 && (crisisTopics[words[i-1]] || crisisTopics[strings.TrimSuffix(words[i-1], "s")]):
-			return whoNone
+			return whoNone, true
 		}
 	}
-	return whoSelf
+	return whoSelf, false
 }
 
 var crisisOtherSelf = crisisAny(`himself|herself|themselves|themself`)

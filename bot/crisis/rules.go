@@ -44,9 +44,9 @@ type crisisRule struct {
 var crisisFragments = strings.NewReplacer(
 	"<to>", `(?:to|2)`,
 	"<self>", `(?:my ?self|meself|him ?self|her ?self|them ?selves|them ?self)`,
-	"<want>", `(?:want(?:ed|ing)? <to>|wanna|wana)`,
+	"<want>", `(?:want(?:s|ed|ing)? <to>|wanna|wana)`,
 	// what someone says when they mean to do something
-	"<intent>", `(?:want(?:ed|ing)? <to>|wanna|wana|going <to>|gonna|gunna|gona|finna|about <to>|ready <to>|planning (?:<to>|on)|plan (?:<to>|on)|plans <to>|planned <to>|need <to>|have <to>|gotta|will|ill|shall|should|might|may|decided <to>|deciding <to>|tempted <to>|time <to>|try(?:ing)? <to>|feel like|going <to> go|gonna go)`,
+	"<intent>", `(?:want(?:s|ed|ing)? <to>|wanna|wana|going <to>|gonna|gunna|gona|finna|about <to>|ready <to>|planning (?:<to>|on)|plan (?:<to>|on)|plans <to>|planned <to>|need <to>|have <to>|gotta|will|ill|shall|should|might|may|decided <to>|deciding <to>|tempted <to>|time <to>|try(?:ing)? <to>|feel like|going <to> go|gonna go)`,
 	"<adv>", `(?:(?:just|really|rly|honestly|literally|actually|seriously|fucking|fuckin|fkn|so|finally|probably|definitely|totally|kinda|kind of|sort of|quietly|simply|even|all|go|and|gonna|going to|like) )*`,
 	"<pills>", `(?:pills|meds|medication|medications|medicine|tablets|prescription pills|prescriptions?|sleeping pills|sleeping tablets|painkillers|pain meds|pain pills|opioids|opiates|oxys?|oxycodone|benzos|xanax|valium|insulin|antidepressants|tylenol|paracetamol|acetaminophen|fentanyl|fent|methadone|suboxone)`,
 )
