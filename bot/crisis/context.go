@@ -153,7 +153,8 @@ func crisisOnly(alts ...string) *regexp.Regexp {
 // crisisScan holds one message's normalised text and what was worked out
 // about it once.
 type crisisScan struct {
-	t string
+	t     string
+	pairs *pairs
 	// sober and recur are worked out when first needed: 0 not yet, 1 yes,
 	// 2 no.
 	sober, recur int8

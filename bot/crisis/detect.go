@@ -76,17 +76,17 @@ type Result struct {
 // and never logs, keeps or returns the text.
 func Detect(text string) Result {
 	own, quoted := splitQuotes(text)
-	t := prepare(own)
+	sc := prepare(own)
+	t := sc.t
 	if t == "" {
 		return Result{}
 	}
-	sc := crisisScan{t: t}
 	self, other := matchRules(&sc)
 	hits := findSignals(&sc)
 	if quoted != "" {
 		// Quoted words are someone else's: a lyric, a title, or what a
 		// friend texted. They count only for a worried peer.
-		qs := crisisScan{t: prepare(quoted)}
+		qs := prepare(quoted)
 		if _, o := matchRules(&qs); o != "" && other == "" {
 			other = o
 		}
@@ -138,19 +138,26 @@ func Detect(text string) Result {
 }
 
 // prepare normalises text, corrects the spelling of the key words and
-// blanks out safe idioms.
-func prepare(text string) string {
+// blanks out safe idioms. The scan it returns holds the byte pairs of the
+// result for the pre-filter.
+func prepare(text string) crisisScan {
 	t := normalizeCrisisText(text)
 	if t == "" {
-		return ""
+		return crisisScan{}
 	}
 	t = correctSpelling(t)
+	p := newPairs(t)
+	blanked := false
 	for i := range crisisIdioms {
-		if locs := crisisIdioms[i].findAll(t); locs != nil {
+		if locs := crisisIdioms[i].findAll(t, p); locs != nil {
 			t = crisisBlank(t, locs)
+			blanked = true
 		}
 	}
-	return t
+	if blanked {
+		p = newPairs(t) // a blank makes pairs of its own
+	}
+	return crisisScan{t: t, pairs: p}
 }
 
 // matchRules runs the high-confidence rule table on prepared text and
@@ -159,7 +166,7 @@ func prepare(text string) string {
 func matchRules(sc *crisisScan) (self, other string) {
 	for _, r := range crisisRules {
 		for i := range r.res {
-			for _, loc := range r.res[i].findAll(sc.t) {
+			for _, loc := range r.res[i].findAll(sc.t, sc.pairs) {
 				switch sc.judge(r, loc[0], loc[1]) {
 				case whoSelf:
 					return r.name, other

@@ -1,41 +1,41 @@
-// Package crisis detects crisis language in chat messages: whether text suggests the writer may be in crisis
-// now: first-person, current risk of suicide, self-harm or overdose,
-// including passive wishes to be dead, farewells and slang ("kms").
+// Package crisis detects crisis language in chat messages: whether the
+// writer (or, for a worried peer, someone else) may be at risk of suicide,
+// self-harm or overdose now, and how sure it is. It uses nothing else of
+// package bot.
 //
-// The engine calls Detect on every message, in any state and before consent, and
-// answers a match in the same turn. It is safe for concurrent use (it only
-// reads tables compiled once), runs in time linear in the length of text
-// (about 1 µs for "4", 10-40 µs for a sentence, 2 ms for 10 kB), and never
-// logs, keeps or returns the text.
+// The engine calls Detect on every message, in any state and before
+// consent. Detect never logs, keeps or returns the text.
 //
-// How it decides. The text is normalised (lower case; apostrophes, curly
-// or straight, dropped so that "I'm" and "im", "don't" and "dont" are one
-// word; quotes, emoji and symbols made spaces; zero-width and other
-// invisible characters removed; whitespace collapsed), and known safe
-// idioms ("killing it", "dying to see you", "dead tired", "could kill for a
-// coffee", "cut myself shaving", "suicide prevention training", ...) are
-// blanked out. Then each rule of a small named table of patterns is tried. A match counts unless, in its clause (split at
-// punctuation and at "and", "but", "so", "because", "though" ...):
-//   - a negation governs it ("I'm not suicidal", "I don't want to kill
-//     myself", "no thoughts of hurting myself", "suicidal thoughts: none");
-//     passive-ideation rules ignore negation, so "I'm not suicidal but I
-//     hope I don't wake up" still counts;
-//   - its subject is someone else or it is a topic ("my friend is
-//     suicidal", "a talk about suicidal thoughts", "she asked if I was
-//     suicidal");
-//   - it is told as the past ("years ago", "used to", "back when", "last
-//     year", "before I got sober" ...) with nothing that brings it back to
-//     now: "again", "still", "lately", "right now" in the same sentence
-//     part, "now"/"today" in the same clause, or "feeling that way again",
-//     "the thoughts are back" anywhere in the message.
+// How it decides (one file per concern):
+//   - normalize.go, spelling.go: lower case, apostrophes dropped, symbols
+//     and invisible characters removed; chat spellings and one-edit typos
+//     of the key vocabulary corrected ("wamt", "myslef").
+//   - kinds.go: quoted words are set apart (a lyric or a title is nobody's
+//     state; what a friend texted is evidence for a worried peer); relapse
+//     and craving language (Disclosure); a writer asking how to help.
+//   - rules.go: the high-confidence rule table (tier 1) and the safe
+//     idioms blanked out before anything runs ("killing it at work").
+//   - signals.go: the wider scorer. Signals (method, means, preparation,
+//     plan, goodbye, finality, time, overdose plan, self-harm act, passive
+//     wish) allow a few words between their parts; two strong signals, or a
+//     strong and a weak one, are tier 1; one strong or two weak ones are
+//     tier 2 (the safety check); one weak one is nothing.
+//   - context.go: every match is judged in its clause (split at
+//     punctuation and at "and", "but", "so" ...): negated ("I'm not
+//     suicidal"; a negation stops at "no more", "anymore" and a following
+//     "gonna"; passive wishes ignore it, as in "not suicidal but I hope I
+//     don't wake up"), someone else's ("my sponsee ... he wants to end
+//     it": a Peer result), a topic ("a talk about", "what does ... mean"),
+//     or a past story ("there was a time", "my old self", "when I first
+//     got sober", "years ago") unless brought back to now ("again").
+//   - prefilter.go: every pattern carries literal keys worked out from
+//     it; a pattern none of whose keys occur is skipped, and a key one of
+//     whose byte pairs is absent from the text is ruled out in one lookup.
 //
-// Limits. It reads words, not people. It misses risk said in other words
-// ("I gave my things away", "I have a plan", "I want the pain to stop"),
-// in other languages, in misspellings or look-alike letters; reported speech
-// counts as the writer's ("my friend said I want to die"); and it flags some
-// jokes and hyperbole ("this homework makes me want to kill myself lol").
-// Where in doubt it errs towards flagging. The detector decides who is
-// told, never what is true: every match goes to a human, who judges it, and
-// no match proves that someone is safe. It is one line of defence; the
-// resources command is always there for anyone, whatever this function says.
+// Limits. It reads words, not people: it misses risk said in ways no
+// pattern foresaw, in other languages or in heavy misspelling, and it
+// flags some jokes and hyperbole. Where in doubt it leans towards tier 2,
+// which asks rather than alarms. The detector decides who is told, never
+// what is true: every flag goes to a human, and no match proves that
+// someone is safe. The resources command is always there for anyone.
 package crisis
