@@ -3,6 +3,8 @@ package bot
 import (
 	"fmt"
 	"strings"
+
+	crisispkg "github.com/peerbot/peerbot/bot/crisis"
 )
 
 // askConsent shows the consent text with Yes/No buttons and remembers the
@@ -141,7 +143,7 @@ func (e *Engine) resourcesText() string {
 // crisis answers crisis language, in the same turn and before anything
 // else, whatever state the user is in: resources, an urgent flag, and the
 // running flow held until the user wants to go on.
-func (t *turn) crisis(m CrisisMatch) {
+func (t *turn) crisis(m crisispkg.Result) {
 	t.replies = append(t.replies, Reply{Text: t.e.crisisText(true), Urgent: true})
 	flow, step := "", ""
 	if s := t.st.Session; s != nil {

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	crisispkg "github.com/peerbot/peerbot/bot/crisis"
 	"github.com/peerbot/peerbot/flows"
 )
 
@@ -181,9 +182,11 @@ func (e *Engine) run(ctx context.Context, msg Message, open *opening) error {
 
 	// The crisis check needs nothing from the store, so that the resources
 	// go out even when the store is down.
-	var crisis *CrisisMatch
+	var crisis *crisispkg.Result
 	if open == nil {
-		if m, ok := DetectCrisis(msg.Text); ok {
+		// Tier 1 about the writer keeps today's reply; the other tiers and
+		// kinds are not answered yet (issue 11).
+		if m := crisispkg.Detect(msg.Text); m.Tier == crisispkg.Crisis && m.Kind == crisispkg.Self {
 			crisis = &m
 		}
 	}
@@ -211,7 +214,7 @@ func (e *Engine) run(ctx context.Context, msg Message, open *opening) error {
 
 // apply runs the turn under the user's lock and saves its change with the
 // replies it owes; it returns those replies as outbox entries.
-func (e *Engine) apply(ctx context.Context, msg Message, open *opening, crisis *CrisisMatch) ([]Outbound, Verdict, error) {
+func (e *Engine) apply(ctx context.Context, msg Message, open *opening, crisis *crisispkg.Result) ([]Outbound, Verdict, error) {
 	lock := e.lockFor(msg.User)
 	lock.Lock()
 	defer lock.Unlock()
@@ -260,7 +263,7 @@ func (e *Engine) apply(ctx context.Context, msg Message, open *opening, crisis *
 // storeFailed tells the user their message was not saved, so they can send
 // it again; a crisis message still gets the resources, and its urgent flag
 // is kept until the store answers again.
-func (e *Engine) storeFailed(ctx context.Context, msg Message, crisis *CrisisMatch, err error) error {
+func (e *Engine) storeFailed(ctx context.Context, msg Message, crisis *crisispkg.Result, err error) error {
 	e.log.Error("store failed", "user", msg.User, "code", ErrorCode(err), "err", err)
 	reply := Reply{Text: "I couldn't save that — please send it again in a moment."}
 	if crisis != nil {

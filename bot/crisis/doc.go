@@ -1,0 +1,41 @@
+// Package crisis detects crisis language in chat messages: whether the
+// writer (or, for a worried peer, someone else) may be at risk of suicide,
+// self-harm or overdose now, and how sure it is. It uses nothing else of
+// package bot.
+//
+// The engine calls Detect on every message, in any state and before
+// consent. Detect never logs, keeps or returns the text.
+//
+// How it decides (one file per concern):
+//   - normalize.go, spelling.go: lower case, apostrophes dropped, symbols
+//     and invisible characters removed; chat spellings and one-edit typos
+//     of the key vocabulary corrected ("wamt", "myslef").
+//   - kinds.go: quoted words are set apart (a lyric or a title is nobody's
+//     state; what a friend texted is evidence for a worried peer); relapse
+//     and craving language (Disclosure); a writer asking how to help.
+//   - rules.go: the high-confidence rule table (tier 1) and the safe
+//     idioms blanked out before anything runs ("killing it at work").
+//   - signals.go: the wider scorer. Signals (method, means, preparation,
+//     plan, goodbye, finality, time, overdose plan, self-harm act, passive
+//     wish) allow a few words between their parts; two strong signals, or a
+//     strong and a weak one, are tier 1; one strong or two weak ones are
+//     tier 2 (the safety check); one weak one is nothing.
+//   - context.go: every match is judged in its clause (split at
+//     punctuation and at "and", "but", "so" ...): negated ("I'm not
+//     suicidal"; a negation stops at "no more", "anymore" and a following
+//     "gonna"; passive wishes ignore it, as in "not suicidal but I hope I
+//     don't wake up"), someone else's ("my sponsee ... he wants to end
+//     it": a Peer result), a topic ("a talk about", "what does ... mean"),
+//     or a past story ("there was a time", "my old self", "when I first
+//     got sober", "years ago") unless brought back to now ("again").
+//   - prefilter.go: every pattern carries literal keys worked out from
+//     it; a pattern none of whose keys occur is skipped, and a key one of
+//     whose byte pairs is absent from the text is ruled out in one lookup.
+//
+// Limits. It reads words, not people: it misses risk said in ways no
+// pattern foresaw, in other languages or in heavy misspelling, and it
+// flags some jokes and hyperbole. Where in doubt it leans towards tier 2,
+// which asks rather than alarms. The detector decides who is told, never
+// what is true: every flag goes to a human, and no match proves that
+// someone is safe. The resources command is always there for anyone.
+package crisis

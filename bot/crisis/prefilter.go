@@ -1,0 +1,322 @@
+package crisis
+
+import (
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"strings"
+)
+
+// The machinery below compiles the tables and keeps them cheap to run.
+
+// crisisRegexp is one compiled pattern and its keys: substrings one of
+// which every match contains, worked out from the pattern itself (see
+// crisisKeys). A message without any of them skips the regexp, which is
+// what keeps DetectCrisis cheap on ordinary messages.
+type crisisRegexp struct {
+	re   *regexp.Regexp
+	keys []string // nil: always run
+}
+
+func (c *crisisRegexp) mayMatch(t string) bool {
+	if c.keys == nil {
+		return true
+	}
+	for _, k := range c.keys {
+		if strings.Contains(t, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// crisisReach is how far from the key it contains a match may reach.
+const crisisReach = 160
+
+// pairs is the set of byte pairs that occur in a text: a key one of whose
+// pairs is missing cannot occur, which one lookup says without scanning
+// the text. With hundreds of keys, that is most of the pre-filter's time
+// saved.
+type pairs [1 << 16 / 64]uint64
+
+func newPairs(t string) *pairs {
+	p := new(pairs)
+	for i := 0; i+1 < len(t); i++ {
+		k := uint16(t[i])<<8 | uint16(t[i+1])
+		p[k>>6] |= 1 << (k & 63)
+	}
+	return p
+}
+
+func (p *pairs) mayContain(key string) bool {
+	for i := 0; i+1 < len(key); i++ {
+		k := uint16(key[i])<<8 | uint16(key[i+1])
+		if p[k>>6]&(1<<(k&63)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// mayMatchIn is mayMatch with the pairs of t at hand.
+func (c *crisisRegexp) mayMatchIn(t string, p *pairs) bool {
+	if c.keys == nil {
+		return true
+	}
+	for _, k := range c.keys {
+		if p.mayContain(k) && strings.Contains(t, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// findAll returns the matches of c in t, whose byte pairs are p (or a
+// superset of them). In a long text it runs the regexp only on the
+// stretches around its keys.
+func (c *crisisRegexp) findAll(t string, p *pairs) [][]int {
+	if !c.mayMatchIn(t, p) {
+		return nil
+	}
+	if c.keys == nil || len(t) <= 8*crisisReach {
+		return c.re.FindAllStringIndex(t, -1)
+	}
+	var spans [][2]int
+	for _, k := range c.keys {
+		for i := 0; ; {
+			j := strings.Index(t[i:], k)
+			if j < 0 {
+				break
+			}
+			p := i + j
+			spans = append(spans, [2]int{max(0, p-crisisReach), min(len(t), p+len(k)+crisisReach)})
+			i = p + 1
+		}
+	}
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	var locs [][]int
+	for i := 0; i < len(spans); {
+		lo, hi := spans[i][0], spans[i][1]
+		for i++; i < len(spans) && spans[i][0] <= hi; i++ {
+			hi = max(hi, spans[i][1])
+		}
+		// Cut between words so that \b means what it means in t.
+		for lo > 0 && crisisWordByte(t[lo-1]) {
+			lo--
+		}
+		for hi < len(t) && crisisWordByte(t[hi]) {
+			hi++
+		}
+		for _, m := range c.re.FindAllStringIndex(t[lo:hi], -1) {
+			locs = append(locs, []int{lo + m[0], lo + m[1]})
+		}
+	}
+	return locs
+}
+
+func crisisWordByte(b byte) bool {
+	return b == '_' || b >= 0x80 || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
+}
+
+// crisisBlank replaces each of locs (in order, not overlapping) in t by
+// " _ ".
+func crisisBlank(t string, locs [][]int) string {
+	var b strings.Builder
+	b.Grow(len(t))
+	last := 0
+	for _, l := range locs {
+		if l[0] < last {
+			continue
+		}
+		b.WriteString(t[last:l[0]])
+		b.WriteString(" _ ")
+		last = l[1]
+	}
+	b.WriteString(t[last:])
+	return b.String()
+}
+
+func newCrisisRegexp(pattern string) crisisRegexp {
+	expr := `\b(?:` + crisisFragments.Replace(crisisFragments.Replace(pattern)) + `)\b`
+	return crisisRegexp{re: regexp.MustCompile(expr), keys: crisisKeys(expr)}
+}
+
+func compileCrisisPatterns(pats []string) []crisisRegexp {
+	res := make([]crisisRegexp, len(pats))
+	for i, p := range pats {
+		res[i] = newCrisisRegexp(p)
+	}
+	return res
+}
+
+func compileCrisisRules(rules []*crisisRule) []*crisisRule {
+	for _, r := range rules {
+		r.res = compileCrisisPatterns(r.pats)
+	}
+	return rules
+}
+
+// crisisMaxKeys bounds the number of keys of one pattern: more
+// strings.Contains calls than that cost more than running the regexp.
+const crisisMaxKeys = 32
+
+// crisisKeys returns substrings one of which occurs in every match of the
+// regular expression expr, or nil when it finds no short list of them.
+func crisisKeys(expr string) []string {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	exact, need := crisisLiterals(re.Simplify())
+	keys := crisisBetterKeys(need, exact)
+	if keys == nil {
+		return nil
+	}
+	// A key that contains another key adds nothing.
+	slices.SortFunc(keys, func(a, b string) int { return len(a) - len(b) })
+	var out []string
+	for _, k := range keys {
+		if !slices.ContainsFunc(out, func(o string) bool { return strings.Contains(k, o) }) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// crisisLiterals returns exact, every string re can match when that is a
+// short finite list (else nil), and need, a short list of strings one of
+// which every match contains (else nil).
+func crisisLiterals(re *syntax.Regexp) (exact, need []string) {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return nil, nil
+		}
+		s := string(re.Rune)
+		return []string{s}, []string{s}
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return []string{""}, nil
+	case syntax.OpCharClass:
+		var set []string
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			for r := re.Rune[i]; r <= re.Rune[i+1]; r++ {
+				if len(set) == 4 {
+					return nil, nil
+				}
+				set = append(set, string(r))
+			}
+		}
+		return set, set
+	case syntax.OpCapture:
+		return crisisLiterals(re.Sub[0])
+	case syntax.OpQuest:
+		if e, _ := crisisLiterals(re.Sub[0]); e != nil {
+			return crisisSet(append([]string{""}, e...)), nil
+		}
+		return nil, nil
+	case syntax.OpPlus:
+		e, n := crisisLiterals(re.Sub[0])
+		return nil, crisisBetterKeys(n, e)
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			e, n := crisisLiterals(re.Sub[0])
+			return nil, crisisBetterKeys(n, e)
+		}
+		return nil, nil
+	case syntax.OpConcat:
+		full, cur := []string{""}, []string{""}
+		for _, sub := range re.Sub {
+			e, n := crisisLiterals(sub)
+			if e == nil {
+				full = nil
+				need = crisisBetterKeys(crisisBetterKeys(need, cur), n)
+				cur = []string{""}
+				continue
+			}
+			if full != nil {
+				full = crisisCross(full, e)
+			}
+			need = crisisBetterKeys(need, e)
+			if c := crisisCross(cur, e); c != nil && len(c) <= crisisMaxKeys {
+				cur = c
+			} else {
+				need = crisisBetterKeys(need, cur)
+				cur = e
+			}
+		}
+		return full, crisisBetterKeys(need, cur)
+	case syntax.OpAlternate:
+		exactOK, needOK := true, true
+		for _, sub := range re.Sub {
+			e, n := crisisLiterals(sub)
+			exactOK = exactOK && e != nil
+			if exactOK {
+				exact = append(exact, e...)
+			}
+			k := crisisBetterKeys(n, e)
+			needOK = needOK && k != nil
+			if needOK {
+				need = append(need, k...)
+			}
+		}
+		if !exactOK {
+			exact = nil
+		}
+		if !needOK {
+			need = nil
+		}
+		return crisisSet(exact), crisisSet(need)
+	}
+	return nil, nil
+}
+
+// crisisCross returns every a+b, or nil when there would be too many.
+func crisisCross(as, bs []string) []string {
+	if len(as)*len(bs) > 4*crisisMaxKeys {
+		return nil
+	}
+	out := make([]string, 0, len(as)*len(bs))
+	for _, a := range as {
+		for _, b := range bs {
+			out = append(out, a+b)
+		}
+	}
+	return crisisSet(out)
+}
+
+// crisisSet sorts and dedupes; nil stays nil and too long becomes nil.
+func crisisSet(s []string) []string {
+	if s == nil || len(s) > 4*crisisMaxKeys {
+		return nil
+	}
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// crisisBetterKeys returns the better of two key lists: usable ones (no
+// key of one byte, not too many), then a trade of a longer shortest key (up to
+// 6 bytes) against fewer keys: each key is one more scan of the text.
+func crisisBetterKeys(a, b []string) []string {
+	score := func(s []string) int {
+		if len(s) == 0 || len(s) > crisisMaxKeys {
+			return -1
+		}
+		short := 6
+		for _, k := range s {
+			short = min(short, len(k))
+		}
+		if short < 2 {
+			return -1 // a one-letter key is in every message
+		}
+		return 1000 + short*100 - 25*len(s)
+	}
+	sa, sb := score(a), score(b)
+	switch {
+	case sa < 0 && sb < 0:
+		return nil
+	case sa >= sb:
+		return a
+	default:
+		return b
+	}
+}

@@ -1,0 +1,129 @@
+package crisis
+
+import "strings"
+
+// Spelling: chat misspells and abbreviates exactly the words the rules
+// need ("i wnat to kil myslef"). Before the rules run, each word of the
+// normalised text is mapped to the spelling they expect: known slang and
+// typos from a table, and any word of five letters or more within one
+// edit (a letter inserted, dropped, changed, or two swapped) of a word of
+// the key vocabulary. The key vocabulary leaves out words with a common
+// English neighbour one edit away ("killing" and "billing", "saving" and
+// "having"): correcting those would invent risk.
+
+// spellingTable maps a word to what the rules expect.
+var spellingTable = map[string]string{
+	"wnat": "want", "wamt": "want", "wnt": "want", "whant": "want", "wabt": "want", "wana": "wanna",
+	"kil": "kill", "kilk": "kill", "killin": "killing", "kiling": "killing", "kilin": "killing",
+	"gona": "gonna", "gunna": "gonna", "gonnna": "gonna", "finna": "gonna", "imma": "im gonna", "ima": "im gonna",
+	"boutta": "about to", "bouta": "about to", "abt": "about", "bout": "about",
+	"thinkin": "thinking", "thinkn": "thinking", "tryna": "trying to",
+	"dei": "die", "dye": "die", "ded": "dead", "lfie": "life", "lief": "life", "lyfe": "life",
+	"suicidle": "suicidal", "sucidle": "suicidal", "suicdal": "suicidal", "suisidal": "suicidal", "sewerslide": "sewer slide",
+	"jus": "just", "srsly": "seriously", "rly": "really", "tmrw": "tomorrow", "tmr": "tomorrow", "2nite": "tonight", "tonite": "tonight",
+	"goodby": "goodbye", "gbye": "goodbye", "bb": "bye", "shd": "self harmed", "shing": "self harming",
+}
+
+// spellingPhrases are multi-word spellings, matched on whole words.
+var spellingPhrases = strings.NewReplacer(
+	" k m s ", " kms ", " n e more ", " anymore ", " n e 1 ", " anyone ",
+	" b alive ", " be alive ", " it al ", " it all ", " my slef ", " myself ",
+)
+
+// spellingVocab is the key vocabulary that typos are corrected to.
+var spellingVocab = []string{
+	"myself", "suicide", "suicidal", "overdose", "overdosing", "unalive", "unaliving", "goodbye", "goodbyes",
+	"forever", "anymore", "permanently", "tomorrow", "everyone", "everybody", "selfharm", "relapse", "relapsed",
+	"cravings", "stockpiling", "wanting", "tonight",
+}
+
+// spellingDeletes maps each vocabulary word and each of its one-letter
+// deletions to the word: a typo t is within one edit of v when a deletion
+// of t, t itself, or a deletion of v coincide (symmetric delete).
+var spellingDeletes = func() map[string]string {
+	m := map[string]string{}
+	for _, v := range spellingVocab {
+		m[v] = v
+		for i := range v {
+			d := v[:i] + v[i+1:]
+			if _, ok := m[d]; !ok {
+				m[d] = v
+			}
+		}
+	}
+	return m
+}()
+
+// correctSpelling returns t with every word spelt as the rules expect.
+func correctSpelling(t string) string {
+	changed := false
+	var b strings.Builder
+	b.Grow(len(t) + 16)
+	for i := 0; i < len(t); {
+		if !crisisWordByte(t[i]) {
+			b.WriteByte(t[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(t) && crisisWordByte(t[j]) {
+			j++
+		}
+		w := t[i:j]
+		if c := spellWord(w, t[:i], t[j:]); c != w {
+			w, changed = c, true
+		}
+		b.WriteString(w)
+		i = j
+	}
+	out := t
+	if changed {
+		out = b.String()
+	}
+	if strings.Contains(out, " ") {
+		p := spellingPhrases.Replace(" " + out + " ")
+		out = p[1 : len(p)-1]
+	}
+	return out
+}
+
+// spellWord corrects one word; before and after are the text around it.
+func spellWord(w, before, after string) string {
+	if c, ok := spellingTable[w]; ok {
+		if w == "dye" && !dyeMeansDie(before, after) {
+			return w
+		}
+		return c
+	}
+	if len(w) < 5 || len(w) > 14 {
+		return w
+	}
+	if v, ok := spellingDeletes[w]; ok {
+		return v // w is a vocabulary word or one letter short of one
+	}
+	for i := range w {
+		if v, ok := spellingDeletes[w[:i]+w[i+1:]]; ok && len(v) >= len(w)-1 && absDiff(len(v), len(w)) <= 1 {
+			return v // a letter too many, changed, or (one of) two swapped
+		}
+	}
+	return w
+}
+
+// dyeMeansDie: "i want to dye" is "die"; "to dye my hair" is not.
+func dyeMeansDie(before, after string) bool {
+	if !strings.HasSuffix(before, "to ") {
+		return false
+	}
+	next, _, _ := strings.Cut(strings.TrimLeft(after, " "), " ")
+	next = strings.TrimRight(next, ".,!?;:")
+	return next == "" || !crisisDyeObjects[next]
+}
+
+var crisisDyeObjects = crisisWords("my her his the it them their your a some this that hair eggs clothes")
+
+func absDiff(a, b int) int {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
