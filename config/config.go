@@ -33,6 +33,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -56,6 +57,10 @@ type Config struct {
 	Timezone string `yaml:"timezone"`
 	// LogLevel is one of debug, info, warn or error; default info.
 	LogLevel string `yaml:"log_level"`
+	// ShutdownTimeout bounds a graceful stop (SIGTERM, SIGINT): work in
+	// flight finishes and owed messages are delivered or kept for the next
+	// start within it; default 20s.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// Community describes the community the bot serves.
 	Community Community `yaml:"community"`
 	// Crisis configures the safety net.
@@ -190,6 +195,8 @@ const (
 	// DefaultHistoryMax is how many check-ins per user Redis keeps.
 	DefaultHistoryMax = 1000
 	DefaultRetention  = 365
+	// DefaultShutdownTimeout bounds a graceful stop.
+	DefaultShutdownTimeout = 20 * time.Second
 )
 
 // DefaultCrisisResources returns the default crisis resources (from
@@ -202,16 +209,17 @@ func DefaultCrisisResources() []string {
 // reads the environment only to find the default data directory.
 func Default() *Config {
 	return &Config{
-		DataDir:   defaultDataDir(),
-		Timezone:  DefaultTimezone,
-		LogLevel:  DefaultLogLevel,
-		Community: Community{Name: DefaultCommunity, Retention: DefaultRetention},
-		Crisis:    Crisis{Resources: DefaultCrisisResources()},
-		Redis:     Redis{Prefix: DefaultRedisPrefix, HistoryMax: DefaultHistoryMax},
-		HTTP:      HTTP{Addr: "127.0.0.1:8080"},
-		Slack:     Slack{WorkspaceRate: 20, ChannelRate: 1},
-		Discord:   Discord{Rate: 45},
-		src:       map[string]source{},
+		DataDir:         defaultDataDir(),
+		Timezone:        DefaultTimezone,
+		LogLevel:        DefaultLogLevel,
+		ShutdownTimeout: DefaultShutdownTimeout,
+		Community:       Community{Name: DefaultCommunity, Retention: DefaultRetention},
+		Crisis:          Crisis{Resources: DefaultCrisisResources()},
+		Redis:           Redis{Prefix: DefaultRedisPrefix, HistoryMax: DefaultHistoryMax},
+		HTTP:            HTTP{Addr: "127.0.0.1:8080"},
+		Slack:           Slack{WorkspaceRate: 20, ChannelRate: 1},
+		Discord:         Discord{Rate: 45},
+		src:             map[string]source{},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/peerbot/peerbot/internal/suggest"
 
@@ -43,10 +44,11 @@ func (d *decoder) document(doc *yaml.Node) {
 	}
 	c := d.cfg
 	d.mapping(n, "", map[string]field{
-		"data_dir":  d.path(&c.DataDir),
-		"flows_dir": d.path(&c.FlowsDir),
-		"timezone":  d.str(&c.Timezone, nil),
-		"log_level": d.str(&c.LogLevel, normLevel),
+		"data_dir":         d.path(&c.DataDir),
+		"flows_dir":        d.path(&c.FlowsDir),
+		"timezone":         d.str(&c.Timezone, nil),
+		"log_level":        d.str(&c.LogLevel, normLevel),
+		"shutdown_timeout": d.duration(&c.ShutdownTimeout),
 		"community": func(k, v *yaml.Node, key string) {
 			d.mapping(v, key, map[string]field{
 				"name":           d.str(&c.Community.Name, nil),
@@ -174,6 +176,23 @@ func (d *decoder) str(dst *string, norm func(string) string) field {
 		if norm != nil {
 			*dst = norm(v.Value)
 		}
+	}
+}
+
+// duration decodes a positive Go duration such as "20s" or "1m30s".
+func (d *decoder) duration(dst *time.Duration) field {
+	return func(k, v *yaml.Node, key string) {
+		var s string
+		d.str(&s, nil)(k, v, key)
+		if s == "" {
+			return
+		}
+		dur, err := time.ParseDuration(s)
+		if err != nil || dur <= 0 {
+			d.errorf(k.Line, key, "expected a positive duration such as 20s or 1m30s, got %q", s)
+			return
+		}
+		*dst = dur
 	}
 }
 

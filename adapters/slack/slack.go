@@ -50,6 +50,7 @@
 package slack
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -94,6 +95,10 @@ type Config struct {
 	WorkspaceRate float64
 	// ChannelRate caps posts per second in one channel; default 1.
 	ChannelRate float64
+	// DrainTimeout bounds how long Run waits, once its context ends, for
+	// work already received to finish (its effect saved, its replies
+	// delivered or kept in the outbox); default 20s.
+	DrainTimeout time.Duration
 }
 
 // Modes.
@@ -110,6 +115,7 @@ const (
 	DefaultHTTPAddr      = "127.0.0.1:8080"
 	DefaultWorkspaceRate = 20
 	DefaultChannelRate   = 1
+	DefaultDrainTimeout  = 20 * time.Second
 )
 
 // api is the part of slack-go the adapter uses. *client implements it; the
@@ -313,16 +319,15 @@ func (a *Adapter) Run(ctx context.Context) error {
 		return errors.New("slack: Run called twice")
 	}
 	defer func() {
+		// Nothing new is taken any more (what was not acknowledged, Slack
+		// delivers again); what was taken finishes, within the drain
+		// timeout, before the work's context is cancelled.
+		if !a.queue.WaitFor(cmp.Or(a.cfg.DrainTimeout, DefaultDrainTimeout)) {
+			a.log.Warn("slack: work still running at shutdown was cut short")
+		}
 		a.cancelBase()
 		a.queue.Wait()
 		a.bg.Wait()
-	}()
-	go func() {
-		select {
-		case <-ctx.Done():
-			a.cancelBase()
-		case <-a.base.Done():
-		}
 	}()
 	if err := a.authenticate(ctx); err != nil {
 		if ctx.Err() != nil {

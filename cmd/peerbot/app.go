@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -161,10 +162,36 @@ func (a *app) chat(ctx context.Context, stdin io.Reader, stdout, stderr io.Write
 	start := bot.Message{
 		Platform: term.Name(), User: term.User(), UserName: user, Channel: "console", Direct: true,
 	}
-	if err := a.engine.Begin(ctx, start, flowID); err != nil {
-		return err
+	return a.serve(ctx, func(ctx context.Context) error {
+		if err := a.engine.Begin(ctx, start, flowID); err != nil {
+			return err
+		}
+		return term.Run(ctx, a.engine)
+	})
+}
+
+// serve runs fn (the terminal chat, or the platforms) with the outbox
+// sender beside it, which delivers what an earlier process left owed and
+// what a platform outage held back. When fn returns (SIGTERM, SIGINT, end
+// of input), the sender stops and the engine is closed within
+// shutdown_timeout: flags kept through a store outage are saved, or logged
+// as lost.
+func (a *app) serve(ctx context.Context, fn func(context.Context) error) error {
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		_ = a.engine.RunOutbox(sweepCtx)
+	}()
+	err := fn(ctx)
+	stopSweep()
+	<-swept
+	closeCtx, cancel := context.WithTimeout(context.Background(), cmp.Or(a.cfg.ShutdownTimeout, config.DefaultShutdownTimeout))
+	defer cancel()
+	if cerr := a.engine.Close(closeCtx); cerr != nil {
+		a.log.Error("shutdown", "err", cerr)
 	}
-	return term.Run(ctx, a.engine)
+	return err
 }
 
 func chatCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -205,7 +232,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return a.chat(ctx, stdin, stdout, stderr, defaultUser(), "")
 	}
 	fmt.Fprintf(stderr, "peerbot %s — data in %s\n", versionString(), a.where)
-	return runPlatforms(ctx, ps, stderr)
+	return a.serve(ctx, func(ctx context.Context) error { return runPlatforms(ctx, ps, stderr) })
 }
 
 func validateCommand(args []string, stdout, stderr io.Writer) error {

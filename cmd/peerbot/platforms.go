@@ -25,7 +25,7 @@ func (a *app) platforms() ([]platform, error) {
 		ad, err := slack.New(slack.Config{
 			BotToken: c.BotToken, AppToken: c.AppToken, SigningSecret: c.SigningSecret,
 			Mode: c.Mode, APIURL: c.APIURL, HTTPAddr: a.cfg.HTTP.Addr, PeerChannels: c.PeerChannels,
-			WorkspaceRate: c.WorkspaceRate, ChannelRate: c.ChannelRate,
+			WorkspaceRate: c.WorkspaceRate, ChannelRate: c.ChannelRate, DrainTimeout: a.cfg.ShutdownTimeout,
 		}, a.engine, a.log.With("platform", "slack"))
 		if err != nil {
 			return nil, fmt.Errorf("slack: %w", err)
