@@ -94,6 +94,10 @@ type Config struct {
 	WorkspaceRate float64
 	// ChannelRate caps posts per second in one channel; default 1.
 	ChannelRate float64
+	// SharedServer, in HTTP mode, means the caller serves Handler on its
+	// own server at HTTPAddr (with its health and metrics endpoints), so
+	// Run does not listen.
+	SharedServer bool
 }
 
 // Modes.
