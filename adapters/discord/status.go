@@ -6,3 +6,6 @@ package discord
 func (a *Adapter) Connected() bool {
 	return a.self() != "" && !a.stopping.Load()
 }
+
+// RateLimitWaits counts the 429s that discordgo waited out, since New.
+func (a *Adapter) RateLimitWaits() int64 { return a.rateLimits.Load() }

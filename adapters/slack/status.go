@@ -12,3 +12,7 @@ func (a *Adapter) Connected() bool {
 		return false
 	}
 }
+
+// RateLimitWaits counts the writes that Slack answered with 429 and that
+// were waited out and retried, since New.
+func (a *Adapter) RateLimitWaits() int64 { return a.retries.Load() }
