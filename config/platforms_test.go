@@ -146,3 +146,34 @@ func TestLogFormatAndClientID(t *testing.T) {
 		})
 	}
 }
+
+// TopLevelKeys is exactly what the decoder takes: each key alone decodes
+// without error, and example.yaml (which has every key) uses no other.
+func TestTopLevelKeys(t *testing.T) {
+	clearEnv(t)
+	for _, k := range TopLevelKeys {
+		c := Default()
+		if errs := decode(c, "k.yaml", []byte(k+":\n")); len(errs) > 0 {
+			t.Errorf("top-level key %q: %v", k, errs[0])
+		}
+	}
+	data, err := os.ReadFile("example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := FileKeys(data)
+	if len(keys) != len(TopLevelKeys) {
+		t.Errorf("example.yaml has the keys %q; TopLevelKeys are %q", keys, TopLevelKeys)
+	}
+	for _, k := range keys {
+		if !IsTopLevelKey(k) {
+			t.Errorf("example.yaml has %q, which is not in TopLevelKeys", k)
+		}
+	}
+	if errs := decode(Default(), "k.yaml", []byte("timezon: UTC\n")); len(errs) == 0 {
+		t.Error("an unknown top-level key decoded without error")
+	}
+	if FileKeys([]byte("- a\n- b\n")) != nil || FileKeys([]byte("{")) != nil {
+		t.Error("FileKeys of a list or of bad YAML is not nil")
+	}
+}
