@@ -192,10 +192,13 @@ func (a *app) chat(ctx context.Context, stdin io.Reader, stdout, stderr io.Write
 	start := bot.Message{
 		Platform: term.Name(), User: term.User(), UserName: user, Channel: "console", Direct: true,
 	}
+	a.log.Debug("terminal chat started", "user", start.User, "flow", flowID)
 	if err := a.engine.Begin(ctx, start, flowID); err != nil {
 		return err
 	}
-	return term.Run(ctx, a.engine)
+	err := term.Run(ctx, a.engine)
+	a.log.Debug("terminal chat ended", "user", start.User, "err", err)
+	return err
 }
 
 func chatCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
