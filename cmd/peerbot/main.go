@@ -6,7 +6,7 @@
 //	peerbot run [flags]          every configured adapter, or the terminal chat
 //	peerbot validate [FILE|DIR]  check flow and config files
 //	peerbot setup slack|discord  print the Slack app manifest or the Discord invite URL
-//	peerbot health              ask a running peerbot whether it is alive (for container health checks)
+//	peerbot health               ask a running peerbot whether it is alive (for container health checks)
 //	peerbot version              print the version
 package main
 
