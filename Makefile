@@ -1,5 +1,5 @@
 # One command tests everything: make test (the README and .ci/run use it).
-.PHONY: test check bench build
+.PHONY: test check bench build image
 
 test:
 	go test -race -count=1 ./...
@@ -13,3 +13,8 @@ bench:
 
 build:
 	go build -o bin/peerbot ./cmd/peerbot
+
+# The container image (Dockerfile; cmd/peerbot's TestStaticBuild checks its
+# go build line where docker cannot run).
+image:
+	docker build -t peerbot --build-arg VERSION=$$(git describe --always --dirty) .

@@ -14,6 +14,7 @@
 //	PEERBOT_DATA_DIR   data_dir
 //	PEERBOT_FLOWS_DIR  flows_dir
 //	PEERBOT_LOG_LEVEL  log_level
+//	PEERBOT_LOG_FORMAT log.format
 //	PEERBOT_TIMEZONE   timezone
 //
 // Secrets (bot tokens, signing secrets, passwords) are read from the
@@ -61,6 +62,8 @@ type Config struct {
 	// flight finishes and owed messages are delivered or kept for the next
 	// start within it; default 20s.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// Log says how log lines are written.
+	Log Log `yaml:"log"`
 	// Community describes the community the bot serves.
 	Community Community `yaml:"community"`
 	// Crisis configures the safety net.
@@ -78,6 +81,21 @@ type Config struct {
 	// variable), so that Validate can point at it.
 	src map[string]source
 }
+
+// Log says how log lines are written.
+type Log struct {
+	// Format is "text" (key=value lines, for people), "json" (one JSON
+	// object a line, for log collectors) or "auto" (the default): text
+	// when standard error is a terminal, JSON otherwise.
+	Format string `yaml:"format"`
+}
+
+// Log formats.
+const (
+	LogFormatAuto = "auto"
+	LogFormatText = "text"
+	LogFormatJSON = "json"
+)
 
 // Community describes the community the bot serves; the consent text quotes
 // it, so that people know who keeps their check-ins and for how long.
@@ -178,6 +196,10 @@ type Discord struct {
 	PeerChannels []string `yaml:"peer_channels"`
 	// Rate caps REST requests per second; default 45, below the global 50.
 	Rate float64 `yaml:"rate"`
+	// ClientID is the application's id (developer portal, General
+	// Information → Application ID), used by `peerbot setup discord` to
+	// print the invite URL. Not a secret.
+	ClientID string `yaml:"client_id"`
 
 	Token string `yaml:"-"` // PEERBOT_DISCORD_TOKEN
 }
@@ -212,6 +234,7 @@ func Default() *Config {
 		DataDir:         defaultDataDir(),
 		Timezone:        DefaultTimezone,
 		LogLevel:        DefaultLogLevel,
+		Log:             Log{Format: LogFormatAuto},
 		ShutdownTimeout: DefaultShutdownTimeout,
 		Community:       Community{Name: DefaultCommunity, Retention: DefaultRetention},
 		Crisis:          Crisis{Resources: DefaultCrisisResources()},

@@ -49,6 +49,9 @@ func (d *decoder) document(doc *yaml.Node) {
 		"timezone":         d.str(&c.Timezone, nil),
 		"log_level":        d.str(&c.LogLevel, normLevel),
 		"shutdown_timeout": d.duration(&c.ShutdownTimeout),
+		"log": func(k, v *yaml.Node, key string) {
+			d.mapping(v, key, map[string]field{"format": d.str(&c.Log.Format, strings.ToLower)})
+		},
 		"community": func(k, v *yaml.Node, key string) {
 			d.mapping(v, key, map[string]field{
 				"name":           d.str(&c.Community.Name, nil),
@@ -81,6 +84,7 @@ func (d *decoder) document(doc *yaml.Node) {
 				"fallback_channel": d.str(&c.Discord.FallbackChannel, nil),
 				"peer_channels":    d.strings(&c.Discord.PeerChannels),
 				"rate":             d.number(&c.Discord.Rate),
+				"client_id":        d.str(&c.Discord.ClientID, strings.TrimSpace),
 			})
 		},
 		"redis": func(k, v *yaml.Node, key string) {

@@ -21,6 +21,7 @@ var envVars = []envVar{
 	{"PEERBOT_DATA_DIR", "data_dir", func(c *Config, v string) { c.DataDir = expandHome(v) }},
 	{"PEERBOT_FLOWS_DIR", "flows_dir", func(c *Config, v string) { c.FlowsDir = expandHome(v) }},
 	{"PEERBOT_LOG_LEVEL", "log_level", func(c *Config, v string) { c.LogLevel = normLevel(v) }},
+	{"PEERBOT_LOG_FORMAT", "log.format", func(c *Config, v string) { c.Log.Format = strings.ToLower(strings.TrimSpace(v)) }},
 	{"PEERBOT_TIMEZONE", "timezone", func(c *Config, v string) { c.Timezone = v }},
 	// The URL may carry a password, so it is a secret too.
 	{"PEERBOT_REDIS_URL", "redis.url", func(c *Config, v string) { c.Redis.URL = v }},

@@ -31,6 +31,11 @@ func (c *Config) check() []*Error {
 	default:
 		errs = append(errs, c.errAt("log_level", "%q is not one of debug, info, warn, error", c.LogLevel))
 	}
+	switch c.Log.Format {
+	case LogFormatAuto, LogFormatText, LogFormatJSON:
+	default:
+		errs = append(errs, c.errAt("log.format", "%q is not one of auto, text, json", c.Log.Format))
+	}
 	if strings.TrimSpace(c.Community.Name) == "" {
 		errs = append(errs, c.errAt("community.name", "must not be empty"))
 	}
@@ -79,6 +84,9 @@ func (c *Config) checkChat() []*Error {
 	}
 	if c.Discord.Rate <= 0 || c.Discord.Rate > 50 {
 		errs = append(errs, c.errAt("discord.rate", "must be more than 0 and at most 50 (Discord's global limit)"))
+	}
+	if c.Discord.ClientID != "" && strings.Trim(c.Discord.ClientID, "0123456789") != "" {
+		errs = append(errs, c.errAt("discord.client_id", "%q is not a Discord application id (a number: developer portal, General Information → Application ID)", c.Discord.ClientID))
 	}
 	if c.Discord.ShardCount < 0 || c.Discord.ShardID < 0 || (c.Discord.ShardCount > 0 && c.Discord.ShardID >= c.Discord.ShardCount) {
 		errs = append(errs, c.errAt("discord.shard_id", "shard %d of %d does not exist (ids run from 0 to shard_count-1)", c.Discord.ShardID, c.Discord.ShardCount))

@@ -278,10 +278,7 @@ func New(cfg Config, engine Engine, log *slog.Logger) (*Adapter, error) {
 		seen:    newRecentSet(8192),
 		prompts: newPromptTracker(),
 	}
-	a.intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages | discordgo.IntentsGuildMessages
-	if len(peer) > 0 {
-		a.intents |= discordgo.IntentsMessageContent
-	}
+	a.intents = Intents(cfg)
 	a.workCtx, a.cancelWork = context.WithCancel(context.Background())
 	a.queue = serial.New(a.workCtx, log)
 	rest := a.session(0, 1)

@@ -137,6 +137,11 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request, body []b
 
 // runHTTP serves Handler on HTTPAddr until ctx ends.
 func (a *Adapter) runHTTP(ctx context.Context) error {
+	if a.cfg.SharedServer {
+		a.log.Info("slack http mode: served on the shared HTTP server", "addr", a.cfg.HTTPAddr)
+		<-ctx.Done()
+		return nil
+	}
 	ln, err := a.listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
 		return errors.New("slack: http mode: cannot listen on " + a.cfg.HTTPAddr + ": " + err.Error())

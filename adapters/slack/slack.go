@@ -99,6 +99,10 @@ type Config struct {
 	// work already received to finish (its effect saved, its replies
 	// delivered or kept in the outbox); default 20s.
 	DrainTimeout time.Duration
+	// SharedServer, in HTTP mode, means the caller serves Handler on its
+	// own server at HTTPAddr (with its health and metrics endpoints), so
+	// Run does not listen.
+	SharedServer bool
 }
 
 // Modes.

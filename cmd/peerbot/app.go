@@ -19,6 +19,7 @@ import (
 	"github.com/peerbot/peerbot/bot"
 	"github.com/peerbot/peerbot/config"
 	"github.com/peerbot/peerbot/flows"
+	"github.com/peerbot/peerbot/internal/observe"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -51,12 +52,42 @@ type app struct {
 	flows  *flows.Set
 	engine *bot.Engine
 	log    *slog.Logger
+	// logFile is where the terminal chat's log goes; "" when it goes to
+	// stderr.
+	logFile string
 }
 
-// setup loads config and flows, opens the store and builds the engine.
-// Everything that can be checked is checked before the store is opened, so
-// a mistake is reported as itself and not as a data file in use.
+// setup loads config and flows, opens the store and builds the engine for
+// the terminal chat, whose log goes to a file. Everything that can be
+// checked is checked before the store is opened, so a mistake is reported
+// as itself and not as a data file in use.
 func setup(ctx context.Context, s settings, stderr io.Writer, defaultLevel, flowID string) (*app, error) {
+	cfg, err := loadConfig(s, defaultLevel)
+	if err != nil {
+		return nil, err
+	}
+	return openChat(ctx, cfg, stderr, flowID)
+}
+
+// openChat opens what the terminal chat needs. Its log goes to a file in
+// the data directory, so that warnings do not land in the conversation;
+// the chat's first line says where.
+func openChat(ctx context.Context, cfg *config.Config, stderr io.Writer, flowID string) (*app, error) {
+	logPath := filepath.Join(cfg.DataDir, "peerbot.log")
+	log := newLogger(&lazyFile{path: logPath}, cfg.LogLevel, config.LogFormatText)
+	// Trouble reaching Redis at start is for the person at the terminal.
+	retryLog := newLogger(stderr, "warn", config.LogFormatText)
+	a, err := open(ctx, cfg, log, retryLog, flowID, nil)
+	if err != nil {
+		return nil, err
+	}
+	a.logFile = logPath
+	return a, nil
+}
+
+// loadConfig reads the config file and the environment and applies the
+// flags; nothing is opened.
+func loadConfig(s settings, defaultLevel string) (*config.Config, error) {
 	cfg, err := config.Load(config.FromEnv(s.configFile))
 	if err != nil {
 		return nil, err
@@ -80,8 +111,13 @@ func setup(ctx context.Context, s settings, stderr io.Writer, defaultLevel, flow
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	log := newLogger(stderr, cfg.LogLevel)
+	return cfg, nil
+}
 
+// open loads the flows, opens the store and builds the engine. Flows are
+// loaded first, so that a broken flow creates no data file. rec, when not
+// nil, observes the engine's store calls.
+func open(ctx context.Context, cfg *config.Config, log, retryLog *slog.Logger, flowID string, rec observe.Recorder) (*app, error) {
 	set := flows.Builtin()
 	if cfg.FlowsDir != "" {
 		extra, err := flows.LoadDir(cfg.FlowsDir)
@@ -93,12 +129,16 @@ func setup(ctx context.Context, s settings, stderr io.Writer, defaultLevel, flow
 	if flowID != "" && set.Get(flowID) == nil {
 		return nil, fmt.Errorf("no flow %q; the flows are: %s", flowID, strings.Join(flowIDs(set), ", "))
 	}
-	store, where, err := openStore(ctx, cfg, log, stderr)
+	store, where, err := openStore(ctx, cfg, log, retryLog)
 	if err != nil {
 		return nil, err
 	}
+	var engineStore bot.Store = store
+	if rec != nil {
+		engineStore = observe.Store(store, rec)
+	}
 	engine, err := bot.New(bot.Options{
-		Store:           store,
+		Store:           engineStore,
 		Flows:           set,
 		Log:             log,
 		Community:       cfg.Community.Name,
@@ -115,8 +155,8 @@ func setup(ctx context.Context, s settings, stderr io.Writer, defaultLevel, flow
 
 // openStore opens Redis when it is configured, the local file otherwise.
 // An unreachable Redis is retried with backoff, each failure said on
-// stderr, until it answers or the user gives up (Ctrl-C).
-func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, stderr io.Writer) (bot.Store, string, error) {
+// retryLog, until it answers or the user gives up (Ctrl-C).
+func openStore(ctx context.Context, cfg *config.Config, log, retryLog *slog.Logger) (bot.Store, string, error) {
 	if !cfg.Redis.Configured() {
 		store, err := bolt.Open(filepath.Join(cfg.DataDir, "peerbot.db"))
 		if err != nil {
@@ -137,7 +177,6 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, stderr
 	// Connection trouble must reach the person starting peerbot even when
 	// the log level hides warnings.
 	redisstore.SetLibraryLogger(log)
-	retryLog := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	store, err := redisstore.Connect(ctx, rc, retryLog)
 	if err != nil {
 		return nil, "", err
@@ -146,37 +185,32 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, stderr
 	return store, fmt.Sprintf("Redis at %s (keys under %q)", rc.Addr(), cfg.Redis.Prefix), nil
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
-}
-
 // chat runs the terminal conversation until end of input.
 func (a *app) chat(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, user, flowID string) error {
 	term := console.New(stdin, stdout, console.Options{User: user})
 	a.engine.Register(term)
-	fmt.Fprintf(stderr, "peerbot %s — your data is kept in %s\n", versionString(), a.where)
+	fmt.Fprintf(stderr, "peerbot %s — your data is kept in %s; warnings go to %s\n", versionString(), a.where, a.logFile)
 	start := bot.Message{
 		Platform: term.Name(), User: term.User(), UserName: user, Channel: "console", Direct: true,
 	}
-	return a.serve(ctx, func(ctx context.Context) error {
+	a.log.Debug("terminal chat started", "user", start.User, "flow", flowID)
+	err := a.withOutbox(ctx, func(ctx context.Context) error {
 		if err := a.engine.Begin(ctx, start, flowID); err != nil {
 			return err
 		}
 		return term.Run(ctx, a.engine)
 	})
+	a.log.Debug("terminal chat ended", "user", start.User, "err", err)
+	return err
 }
 
-// serve runs fn (the terminal chat, or the platforms) with the outbox
+// withOutbox runs fn (the terminal chat, or the platforms) with the outbox
 // sender beside it, which delivers what an earlier process left owed and
 // what a platform outage held back. When fn returns (SIGTERM, SIGINT, end
 // of input), the sender stops and the engine is closed within
 // shutdown_timeout: flags kept through a store outage are saved, or logged
 // as lost.
-func (a *app) serve(ctx context.Context, fn func(context.Context) error) error {
+func (a *app) withOutbox(ctx context.Context, fn func(context.Context) error) error {
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	swept := make(chan struct{})
 	go func() {
@@ -218,50 +252,70 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err := parseFlags(fs, args, stdout, stderr, "peerbot run: run every configured adapter; with none configured, the terminal chat.\n\nUsage: peerbot run [--config FILE] [--data DIR] [--flows DIR] [--redis URL]"); err != nil {
 		return err
 	}
-	a, err := setup(ctx, s, stderr, "warn", "")
+	cfg, err := loadConfig(s, "warn")
 	if err != nil {
 		return err
 	}
-	defer a.store.Close()
-	ps, err := a.platforms()
-	if err != nil {
+	if err := cfg.CheckPlatforms(); err != nil {
 		return err
 	}
-	if len(ps) == 0 {
+	if !cfg.Slack.Enabled() && !cfg.Discord.Enabled() {
 		// Nothing configured: the terminal is the adapter.
+		a, err := openChat(ctx, cfg, stderr, "")
+		if err != nil {
+			return err
+		}
+		defer a.store.Close()
 		return a.chat(ctx, stdin, stdout, stderr, defaultUser(), "")
 	}
-	fmt.Fprintf(stderr, "peerbot %s — data in %s\n", versionString(), a.where)
-	return a.serve(ctx, func(ctx context.Context) error { return runPlatforms(ctx, ps, stderr) })
+	return serve(ctx, cfg, stderr)
 }
 
 func validateCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	if err := parseFlags(fs, args, stdout, stderr, "peerbot validate: check flow files, directories of flows and config files; list every error.\n\nUsage: peerbot validate [FILE|DIR ...]\n\nWith no arguments it checks the config ($PEERBOT_CONFIG, if set), its flows directory and the built-in flows."); err != nil {
+	if err := parseFlags(fs, args, stdout, stderr, "peerbot validate: check flow files, config files and directories of them; list every error.\n\nUsage: peerbot validate [FILE|DIR ...]\n\nA file is taken for a config or a flow by its keys. A config's flows_dir is checked too.\nWith no arguments it checks the config ($PEERBOT_CONFIG, if set), its flows directory and the built-in flows."); err != nil {
 		return err
 	}
 	var errs []error
 	checked := 0
-	paths := fs.Args()
-	if len(paths) == 0 {
-		cfg, err := config.Load(config.FromEnv(""))
+	var flowPaths []string
+	// checkConfig loads the config at path ("" for none: the environment
+	// only) and queues its flows directory.
+	checkConfig := func(path string) {
+		cfg, err := config.Load(path)
 		if err != nil {
 			errs = append(errs, err)
 		} else if cfg.FlowsDir != "" {
-			paths = append(paths, cfg.FlowsDir)
+			flowPaths = append(flowPaths, cfg.FlowsDir)
+		}
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		if path := config.FromEnv(""); path != "" {
+			checked++
+			checkConfig(path)
+		} else {
+			checkConfig("")
 		}
 		checked += len(flows.Builtin().All())
 	}
-	var flowPaths []string
 	for _, p := range paths {
-		if isConfigFile(p) {
-			checked++
-			if _, err := config.Load(p); err != nil {
-				errs = append(errs, err)
-			}
+		files, err := yamlFiles(p)
+		if err != nil {
+			errs = append(errs, err)
 			continue
 		}
-		flowPaths = append(flowPaths, p)
+		for _, f := range files {
+			switch kind, err := fileKind(f); {
+			case err != nil:
+				errs = append(errs, err)
+			case kind == kindConfig:
+				checked++
+				checkConfig(f)
+			default:
+				flowPaths = append(flowPaths, f)
+			}
+		}
 	}
 	if len(flowPaths) > 0 {
 		set, err := flows.LoadFiles(flowPaths...)
@@ -281,31 +335,63 @@ func validateCommand(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// isConfigFile tells a config file from a flow file by its top-level
-// keys: a config has at least one config key and no flow keys.
-func isConfigFile(path string) bool {
+// yamlFiles is path itself when it is a file (or does not exist: loading
+// it says so), or the .yaml and .yml files in it when it is a directory;
+// a directory without any is an error, since nothing would be checked.
+func yamlFiles(path string) ([]string, error) {
 	fi, err := os.Stat(path)
-	if err != nil || fi.IsDir() {
-		return false
+	if err != nil || !fi.IsDir() {
+		return []string{path}, nil
 	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		name := e.Name()
+		if ext := strings.ToLower(filepath.Ext(name)); !e.IsDir() && (ext == ".yaml" || ext == ".yml") && !strings.HasPrefix(name, ".") {
+			files = append(files, filepath.Join(path, name))
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s: nothing to check: the directory has no .yaml or .yml files (flows or configs)", path)
+	}
+	return files, nil
+}
+
+// Kinds of file validate knows.
+const (
+	kindFlow   = "flow"
+	kindConfig = "config"
+)
+
+// fileKind tells a config file from a flow file by its top-level keys: a
+// flow has an id or steps; otherwise a file with a config key is a
+// config. A file that cannot be read, or is not a YAML mapping, goes to
+// the flow loader, which reports it with its line.
+func fileKind(path string) (string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return false
+		return kindFlow, nil
 	}
-	config := false
-	for _, line := range strings.Split(string(data), "\n") {
-		key, _, ok := strings.Cut(line, ":")
-		if !ok || key == "" || strings.ContainsAny(key[:1], " \t#-") {
-			continue
-		}
-		switch key {
-		case "id", "title", "steps", "done", "schedule", "audience", "checkin", "goal", "scores", "flag":
-			return false
-		case "data_dir", "flows_dir", "timezone", "log_level", "community", "crisis":
-			config = true
+	keys := config.FileKeys(data)
+	if keys == nil {
+		return kindFlow, nil
+	}
+	configKeys := 0
+	for _, k := range keys {
+		switch {
+		case k == "id" || k == "steps":
+			return kindFlow, nil
+		case config.IsTopLevelKey(k):
+			configKeys++
 		}
 	}
-	return config
+	if configKeys == 0 {
+		return "", fmt.Errorf("%s: neither a flow (no id or steps) nor a config (no key such as timezone, slack or redis): its keys are %s", path, strings.Join(keys, ", "))
+	}
+	return kindConfig, nil
 }
 
 func versionCommand(args []string, stdout, stderr io.Writer) error {

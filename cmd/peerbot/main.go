@@ -5,6 +5,8 @@
 //	peerbot chat [flags]         the terminal chat
 //	peerbot run [flags]          every configured adapter, or the terminal chat
 //	peerbot validate [FILE|DIR]  check flow and config files
+//	peerbot setup slack|discord  print the Slack app manifest or the Discord invite URL
+//	peerbot health               ask a running peerbot whether it is alive (for container health checks)
 //	peerbot version              print the version
 package main
 
@@ -47,6 +49,8 @@ Commands:
   chat       talk to peerbot in this terminal
   run        run every configured adapter (the terminal chat when none is configured)
   validate   check flow and config files and list every error
+  setup      print the Slack app manifest (setup slack) or the Discord invite URL (setup discord)
+  health     ask the running peerbot on http.addr whether it is alive (exit 0) or not
   version    print the version
 
 With no command, peerbot runs "run". Use "peerbot <command> --help" for a
@@ -69,6 +73,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return chatCommand(ctx, args, stdin, stdout, stderr)
 	case "validate":
 		return validateCommand(args, stdout, stderr)
+	case "setup":
+		return setupCommand(args, stdout, stderr)
+	case "health":
+		return healthCommand(args, stdout, stderr)
 	case "version":
 		return versionCommand(args, stdout, stderr)
 	case "help":

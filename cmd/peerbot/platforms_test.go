@@ -12,6 +12,7 @@ import (
 
 	"github.com/peerbot/peerbot/internal/fakediscord"
 	"github.com/peerbot/peerbot/internal/fakeslack"
+	"github.com/peerbot/peerbot/internal/testsync"
 )
 
 // `peerbot run` starts Slack and Discord together when their secrets are in
@@ -23,7 +24,7 @@ func TestRunStartsSlackAndDiscord(t *testing.T) {
 	t.Cleanup(discord.Close)
 
 	cfg := filepath.Join(t.TempDir(), "peerbot.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("slack:\n  api_url: %s\ndiscord:\n  api_url: %s\n", slack.APIURL(), discord.URL)), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("http:\n  addr: 127.0.0.1:0\nslack:\n  api_url: %s\ndiscord:\n  api_url: %s\n", slack.APIURL(), discord.URL)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	e := newEnv(t,
@@ -36,7 +37,7 @@ func TestRunStartsSlackAndDiscord(t *testing.T) {
 	cmd := exec.CommandContext(ctx, peerbotBin, "run", "--config", cfg, "--data", t.TempDir())
 	cmd.Env = e.environ()
 	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr strings.Builder
+	var stdout, stderr testsync.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -75,7 +76,11 @@ func TestRunStartsSlackAndDiscord(t *testing.T) {
 	if got := discord.MessagesIn(discord.DMChannel(sam.ID))[0].Content; !strings.Contains(got, consentQuestion) {
 		t.Errorf("Discord reply %q is not the consent question", got)
 	}
-	if stdout.Len() != 0 {
+	if stdout.String() != "" {
 		t.Errorf("peerbot run printed a terminal chat with platforms configured: %q", stdout.String())
 	}
+	// The start-up summary names both platforms and no secret.
+	log := stderr.String()
+	mustContain(t, "stderr", log, "slack:", "Socket Mode", "discord:", "gateway", "store:", "peerbot.db")
+	mustNotContain(t, "stderr", log, slack.Options().BotToken, slack.Options().AppToken, fakediscord.DefaultToken)
 }

@@ -1,0 +1,25 @@
+package discord
+
+import (
+	"testing"
+
+	"github.com/peerbot/peerbot/internal/fakediscord"
+)
+
+// Connected is false before Run, true once the gateway said READY, and
+// false again once Run shuts down.
+func TestConnected(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, fakediscord.Options{})
+	if a := h.adapter(h.config()); a.Connected() {
+		t.Error("Connected before Run")
+	}
+	a := h.start(h.config())
+	if !a.Connected() {
+		t.Error("not Connected after the gateway said READY")
+	}
+	h.stop()
+	if a.Connected() {
+		t.Error("Connected after Run returned")
+	}
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	promadapter "github.com/peerbot/peerbot/adapters/prometheus"
+	redisstore "github.com/peerbot/peerbot/adapters/redis"
+	"github.com/peerbot/peerbot/bot"
+	"github.com/peerbot/peerbot/config"
+	"github.com/peerbot/peerbot/internal/health"
+)
+
+// serve is `peerbot run` with at least one platform configured: the HTTP
+// server on http.addr first (so that /healthz answers while the store is
+// still being reached), then the store and the engine, then the
+// platforms, until ctx ends or a platform fails.
+func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
+	logger := newLogger(stderr, cfg.LogLevel, cfg.Log.Format)
+	metrics := promadapter.New(versionString())
+	ready := &health.Readiness{}
+	var started atomic.Bool
+	ready.Add("startup", health.PingFunc(func(context.Context) error {
+		if !started.Load() {
+			return errors.New("still starting")
+		}
+		return nil
+	}))
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", health.Live())
+	mux.Handle("GET /readyz", ready)
+	mux.Handle("GET /metrics", metrics.Handler())
+	stopHTTP, addr, err := startHTTP(cfg.HTTP.Addr, mux, logger)
+	if err != nil {
+		return err
+	}
+	defer stopHTTP()
+
+	retryLog := newLogger(stderr, "warn", cfg.Log.Format)
+	a, err := open(ctx, cfg, logger, retryLog, "", metrics)
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+	ready.Add("store", storePinger(a.store))
+
+	ps, err := a.platforms(metrics)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		name := p.Name()
+		metrics.Platform(name)
+		labels := map[string]string{"platform": name}
+		if err := errors.Join(
+			metrics.GaugeFunc("platform_connected", "1 when the platform is connected, 0 otherwise.", labels, func() float64 {
+				if p.Connected() {
+					return 1
+				}
+				return 0
+			}),
+			metrics.CounterFunc("rate_limit_waits_total", "Requests the platform answered with 429 (rate limited), waited out and retried.", labels, func() float64 {
+				return float64(p.RateLimitWaits())
+			}),
+		); err != nil {
+			return err
+		}
+		ready.Add(name, health.PingFunc(func(context.Context) error {
+			if !p.Connected() {
+				return errors.New("not connected")
+			}
+			return nil
+		}))
+		if hp, ok := p.(httpPlatform); ok {
+			if h := hp.httpHandler(); h != nil {
+				mux.Handle("/"+name+"/", h)
+			}
+		}
+	}
+	fmt.Fprint(stderr, summary(cfg, a, ps, addr))
+	started.Store(true)
+	return a.withOutbox(ctx, func(ctx context.Context) error { return runPlatforms(ctx, ps, stderr) })
+}
+
+// startHTTP listens on addr and serves h until the returned stop is
+// called. A port that is taken is an error at once, naming the setting.
+func startHTTP(addr string, h http.Handler, logger *slog.Logger) (stop func(), bound string, err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("http.addr %s: cannot listen: %w (is another peerbot running? set http.addr in the config)", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          log.New(slogWriter{logger}, "", 0),
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("http server stopped", "addr", ln.Addr().String(), "err", err)
+		}
+	}()
+	logger.Info("http server listening", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		<-done
+	}, ln.Addr().String(), nil
+}
+
+// slogWriter turns net/http's error log lines into debug records.
+type slogWriter struct{ l *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.l.Debug("http", "line", string(p))
+	return len(p), nil
+}
+
+// probeUser is the user id the readiness check of a local store loads: no
+// platform makes ids of this form, and a load writes nothing.
+const probeUser bot.UserID = "peerbot:health:probe"
+
+// storePinger checks that the store answers: a Redis PING, or for any
+// other store a Load of probeUser.
+//
+// The store interface is being reworked; when it gets a Ping method of its
+// own, this becomes a call to it.
+func storePinger(store bot.Store) health.Pinger {
+	if rs, ok := store.(*redisstore.Store); ok {
+		return health.PingFunc(func(ctx context.Context) error {
+			if err := rs.Client().Ping(ctx).Err(); err != nil {
+				return fmt.Errorf("Redis at %s does not answer: %w", rs.Addr(), err)
+			}
+			return nil
+		})
+	}
+	return health.PingFunc(func(ctx context.Context) error {
+		_, err := store.Load(ctx, probeUser, "")
+		return err
+	})
+}
