@@ -46,6 +46,9 @@ type Options struct {
 	OutboxLease time.Duration
 	// SweepEvery is RunOutbox's interval; default DefaultSweepEvery.
 	SweepEvery time.Duration
+	// FullSweepEvery is how often RunOutbox looks at every user's outbox;
+	// default DefaultFullSweepEvery.
+	FullSweepEvery time.Duration
 }
 
 // Engine runs conversations: it takes each inbound Message, decides what it
@@ -64,6 +67,12 @@ type Engine struct {
 	sendTimeout time.Duration
 	lease       time.Duration
 	sweepEvery  time.Duration
+	// fullSweepEvery: see Options.FullSweepEvery.
+	fullSweepEvery time.Duration
+
+	// retry notes owners whose delivery failed here, and since when.
+	retryMu sync.Mutex
+	retry   map[UserID]time.Time
 
 	// kept holds flags raised while the store was down (see keepFlag).
 	keptMu    sync.Mutex
@@ -103,6 +112,9 @@ func New(o Options) (*Engine, error) {
 		sendTimeout: cmp.Or(o.SendTimeout, DefaultSendTimeout),
 		lease:       cmp.Or(o.OutboxLease, DefaultOutboxLease),
 		sweepEvery:  cmp.Or(o.SweepEvery, DefaultSweepEvery),
+
+		fullSweepEvery: cmp.Or(o.FullSweepEvery, DefaultFullSweepEvery),
+		retry:          map[UserID]time.Time{},
 	}
 	if e.clock == nil {
 		e.clock = SystemClock{}

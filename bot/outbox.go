@@ -19,9 +19,13 @@ const (
 	// deliver it before any sender may take it over. It is longer than a
 	// send's deadline, so that a live sender is never raced.
 	DefaultOutboxLease = 30 * time.Second
-	// DefaultSweepEvery is how often RunOutbox looks for entries whose
-	// sender died or gave up, and retries flags kept through an outage.
+	// DefaultSweepEvery is how often RunOutbox retries the deliveries
+	// this process saw fail, and flags kept through an outage.
 	DefaultSweepEvery = 5 * time.Second
+	// DefaultFullSweepEvery is how often RunOutbox looks at every user's
+	// outbox for entries whose sender died (a crashed replica): a store
+	// may need to scan for them, so less often.
+	DefaultFullSweepEvery = time.Minute
 
 	// sweepBatch is how many entries one sweep claims.
 	sweepBatch = 256
@@ -103,6 +107,7 @@ func (e *Engine) deliver(ctx context.Context, entries []Outbound) error {
 			e.log.Warn("message not delivered, kept in the outbox", "user", o.Reply.User, "platform", o.Platform,
 				"entry", o.ID, "err", err)
 			failed = err
+			e.retryLater(o.Owner)
 		}
 		if failed != nil {
 			break
@@ -146,14 +151,24 @@ func (e *Engine) sendEntry(ctx context.Context, o Outbound) error {
 	return err
 }
 
-// RunOutbox delivers what no live sender is delivering — entries left by a
-// crash, a restart or a platform outage — and saves flags kept through a
-// store outage, at start and then every sweep interval, until ctx ends.
+// RunOutbox delivers what no live sender is delivering, until ctx ends:
+// every sweep interval the deliveries this process saw fail, and at start
+// and then every full-sweep interval whatever any user's outbox holds past
+// its lease (entries left by a crash or by a replica that died). It also
+// saves flags kept through a store outage.
 func (e *Engine) RunOutbox(ctx context.Context) error {
 	tick := time.NewTicker(e.sweepEvery)
 	defer tick.Stop()
+	var lastFull time.Time
 	for {
-		if _, err := e.SweepOutbox(ctx); err != nil && ctx.Err() == nil {
+		var err error
+		if lastFull.IsZero() || time.Since(lastFull) >= e.fullSweepEvery {
+			_, err = e.SweepOutbox(ctx)
+			lastFull = time.Now()
+		} else {
+			err = e.RetryFailed(ctx)
+		}
+		if err != nil && ctx.Err() == nil {
 			e.log.Warn("outbox sweep failed", "code", ErrorCode(err), "err", err)
 		}
 		e.saveKeptFlags(ctx)
@@ -165,9 +180,9 @@ func (e *Engine) RunOutbox(ctx context.Context) error {
 	}
 }
 
-// SweepOutbox claims entries whose lease has run out and delivers them,
-// several owners at once and each owner's in order. It returns how many it
-// claimed.
+// SweepOutbox claims entries of any user whose lease has run out and
+// delivers them, several owners at once and each owner's in order. It
+// returns how many it claimed.
 func (e *Engine) SweepOutbox(ctx context.Context) (int, error) {
 	entries, err := e.store.ClaimOutbox(ctx, e.lease, sweepBatch)
 	if err != nil || len(entries) == 0 {
@@ -181,17 +196,64 @@ func (e *Engine) SweepOutbox(ctx context.Context) (int, error) {
 		}
 		byOwner[o.Owner] = append(byOwner[o.Owner], o)
 	}
+	e.deliverAll(ctx, owners, func(owner UserID) []Outbound { return byOwner[owner] })
+	return len(entries), nil
+}
+
+// RetryFailed claims and delivers the outbox of each user whose delivery
+// failed in this process, once their lease has run out. An owner is
+// forgotten once a claim delivers, or when nothing was left to claim
+// (another replica did it) a while after the lease ended.
+func (e *Engine) RetryFailed(ctx context.Context) error {
+	e.retryMu.Lock()
+	owners := make([]UserID, 0, len(e.retry))
+	for u := range e.retry {
+		owners = append(owners, u)
+	}
+	e.retryMu.Unlock()
+	var mu sync.Mutex
+	var errs []error
+	e.deliverAll(ctx, owners, func(owner UserID) []Outbound {
+		entries, err := e.store.ClaimUserOutbox(ctx, owner, e.lease)
+		if err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+			return nil
+		}
+		e.retryMu.Lock()
+		if len(entries) > 0 || e.clock.Now().Sub(e.retry[owner]) > 2*e.lease {
+			// Delivered now (a failure notes it again), or gone.
+			delete(e.retry, owner)
+		}
+		e.retryMu.Unlock()
+		return entries
+	})
+	return errors.Join(errs...)
+}
+
+// retryLater notes an owner whose delivery failed, for RetryFailed.
+func (e *Engine) retryLater(owner UserID) {
+	e.retryMu.Lock()
+	defer e.retryMu.Unlock()
+	if _, ok := e.retry[owner]; !ok {
+		e.retry[owner] = e.clock.Now()
+	}
+}
+
+// deliverAll delivers the entries entriesOf gives for each owner, several
+// owners at once.
+func (e *Engine) deliverAll(ctx context.Context, owners []UserID, entriesOf func(UserID) []Outbound) {
 	slots := make(chan struct{}, sweepSenders)
 	var wg sync.WaitGroup
 	for _, owner := range owners {
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			_ = e.deliver(ctx, byOwner[owner])
+			_ = e.deliver(ctx, entriesOf(owner))
 		})
 	}
 	wg.Wait()
-	return len(entries), nil
 }
 
 // keepFlag holds a flag that could not be saved (the store is down) until

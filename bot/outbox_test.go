@@ -76,6 +76,35 @@ func TestUndeliveredRepliesStayInTheOutbox(t *testing.T) {
 	}
 }
 
+func TestFailedDeliveryIsRetriedByItsSender(t *testing.T) {
+	h := newHarness(t)
+	a := &switchAdapter{recorder: h.rec}
+	e := engineWith(t, h, h.store, a)
+	ctx := context.Background()
+	a.down.Store(true)
+	_ = e.Handle(ctx, h.msg("hello", ""))
+	a.down.Store(false)
+	// Inside the lease nothing is claimed; the owner stays noted.
+	if err := e.RetryFailed(ctx); err != nil || len(a.take()) != 0 {
+		t.Fatalf("retry inside the lease: err %v or something sent", err)
+	}
+	h.clock.Add(bot.DefaultOutboxLease + time.Second)
+	if err := e.RetryFailed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.take(); len(got) != 1 || !strings.Contains(got[0].Text, "Is it okay to go ahead?") {
+		t.Fatalf("retried delivery: %+v", got)
+	}
+	// Delivered: forgotten, and nothing left to send.
+	h.clock.Add(bot.DefaultOutboxLease + time.Second)
+	if err := e.RetryFailed(ctx); err != nil || len(a.take()) != 0 {
+		t.Fatalf("second retry: err %v or something sent again", err)
+	}
+	if n, _ := e.SweepOutbox(ctx); n != 0 {
+		t.Fatalf("outbox not empty after the retry: %d", n)
+	}
+}
+
 func TestRepliesAfterARestartGoOut(t *testing.T) {
 	h := newHarness(t)
 	a := &switchAdapter{recorder: h.rec}

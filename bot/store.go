@@ -44,6 +44,10 @@ type Store interface {
 	// oldest first within a user.
 	ClaimOutbox(ctx context.Context, lease time.Duration, limit int) ([]Outbound, error)
 
+	// ClaimUserOutbox is ClaimOutbox for one owner: the cheap way to retry
+	// a delivery this process saw fail, without looking at every user.
+	ClaimUserOutbox(ctx context.Context, owner UserID, lease time.Duration) ([]Outbound, error)
+
 	// AckOutbox removes delivered (or undeliverable) entries from the
 	// owner's outbox. Unknown ids are ignored.
 	AckOutbox(ctx context.Context, owner UserID, ids ...string) error

@@ -47,6 +47,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -430,6 +431,17 @@ func deleteUser(tx *bbolt.Tx, key []byte) error {
 // ClaimOutbox leases up to limit entries whose lease has run out, oldest
 // first within each user; see bot.Store.
 func (s *Store) ClaimOutbox(ctx context.Context, lease time.Duration, limit int) ([]bot.Outbound, error) {
+	return s.claim(ctx, nil, lease, limit)
+}
+
+// ClaimUserOutbox is ClaimOutbox for one owner; see bot.Store.
+func (s *Store) ClaimUserOutbox(ctx context.Context, owner bot.UserID, lease time.Duration) ([]bot.Outbound, error) {
+	return s.claim(ctx, []byte(owner), lease, math.MaxInt)
+}
+
+// claim leases expired entries of owner, or of every user when owner is
+// nil.
+func (s *Store) claim(ctx context.Context, owner []byte, lease time.Duration, limit int) ([]bot.Outbound, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
@@ -438,20 +450,23 @@ func (s *Store) ClaimOutbox(ctx context.Context, lease time.Duration, limit int)
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		out = out[:0]
 		outbox := tx.Bucket(bucketOutbox)
-		// Cursors are not to be trusted across writes: list first, then
-		// write.
-		var users [][]byte
-		if err := outbox.ForEachBucket(func(k []byte) error {
-			users = append(users, append([]byte(nil), k...))
-			return nil
-		}); err != nil {
-			return err
+		users := [][]byte{owner}
+		if owner == nil {
+			// Cursors are not to be trusted across writes: list first,
+			// then write.
+			users = nil
+			if err := outbox.ForEachBucket(func(k []byte) error {
+				users = append(users, append([]byte(nil), k...))
+				return nil
+			}); err != nil {
+				return err
+			}
 		}
 		for _, user := range users {
-			if len(out) >= limit {
-				break
-			}
 			b := outbox.Bucket(user)
+			if b == nil || len(out) >= limit {
+				continue
+			}
 			var keys, bodies [][]byte
 			c := b.Cursor()
 			for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {

@@ -21,15 +21,7 @@ func (a *nullAdapter) Send(context.Context, bot.Reply) error { a.sent++; return 
 // outbox entry, HDEL once delivered), and leaves the outbox empty.
 func TestEngineRoundTripsPerStep(t *testing.T) {
 	srv := redistest.Start(t)
-	cfg := Config{URL: srv.URL()}
-	client, err := NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var count tripCounter
-	client.AddHook(&count)
-	s := New(client, cfg)
-	t.Cleanup(func() { _ = s.Close() })
+	s, count := countedStore(t, srv)
 	e, err := bot.New(bot.Options{Store: s, Flows: flows.Builtin(), Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -71,6 +71,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/url"
 	"strconv"
@@ -791,8 +792,9 @@ return out
 
 // ClaimOutbox leases up to limit entries whose lease has run out; see
 // bot.Store. It finds owners with a SCAN for outbox keys on every primary
-// (a Cluster's included), which is cheap next to its purpose: recovery
-// after a crash, a restart or an outage, never the normal path.
+// (a Cluster's included): the engine calls it at start and once a minute,
+// to recover what a crashed process left, never on the normal path, and
+// retries its own failed deliveries with ClaimUserOutbox.
 func (s *Store) ClaimOutbox(ctx context.Context, lease time.Duration, limit int) ([]bot.Outbound, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
@@ -809,19 +811,13 @@ func (s *Store) ClaimOutbox(ctx context.Context, lease time.Duration, limit int)
 			if room <= 0 {
 				return nil
 			}
-			vals, err := claimScript.Run(ctx, c, []string{iter.Val()}, now.UnixMilli(), lease.Milliseconds(), room).StringSlice()
+			got, err := s.claimKey(ctx, c, iter.Val(), now, lease, room)
 			if err != nil {
 				return err
 			}
-			for _, v := range vals {
-				o, err := parseOutboxEntry(v)
-				if err != nil {
-					return damaged("outbox", err)
-				}
-				mu.Lock()
-				out = append(out, o)
-				mu.Unlock()
-			}
+			mu.Lock()
+			out = append(out, got...)
+			mu.Unlock()
 		}
 		return iter.Err()
 	}
@@ -833,6 +829,36 @@ func (s *Store) ClaimOutbox(ctx context.Context, lease time.Duration, limit int)
 	}
 	if err != nil {
 		return out, s.fail(err)
+	}
+	return out, nil
+}
+
+// ClaimUserOutbox is ClaimOutbox for one owner: one script call on the
+// owner's outbox key; see bot.Store.
+func (s *Store) ClaimUserOutbox(ctx context.Context, owner bot.UserID, lease time.Duration) ([]bot.Outbound, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	out, err := s.claimKey(ctx, s.rdb, s.keys(owner).outbox, s.clock.Now(), lease, math.MaxInt32)
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	return out, nil
+}
+
+// claimKey runs the claim script on one outbox key.
+func (s *Store) claimKey(ctx context.Context, c goredis.Scripter, key string, now time.Time, lease time.Duration, limit int) ([]bot.Outbound, error) {
+	vals, err := claimScript.Run(ctx, c, []string{key}, now.UnixMilli(), lease.Milliseconds(), limit).StringSlice()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bot.Outbound, 0, len(vals))
+	for _, v := range vals {
+		o, err := parseOutboxEntry(v)
+		if err != nil {
+			return nil, damaged("outbox", err)
+		}
+		out = append(out, o)
 	}
 	return out, nil
 }

@@ -1105,19 +1105,26 @@ func stepTrips(t testing.TB, s *Store, count *tripCounter, stats goredis.Univers
 	return trips, cmds, server, delta
 }
 
-func TestRoundTripsPerStep(t *testing.T) {
-	srv := redistest.Start(t)
+// countedStore is a store on srv whose client counts round trips.
+func countedStore(t *testing.T, srv *redistest.Server) (*Store, *tripCounter) {
+	t.Helper()
 	cfg := Config{URL: srv.URL()}
 	client, err := NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var count tripCounter
-	client.AddHook(&count)
+	count := &tripCounter{}
+	client.AddHook(count)
 	s := New(client, cfg)
 	t.Cleanup(func() { _ = s.Close() })
+	return s, count
+}
 
-	trips, cmds, server, delta := stepTrips(t, s, &count, srv.Client(t))
+func TestRoundTripsPerStep(t *testing.T) {
+	srv := redistest.Start(t)
+	s, count := countedStore(t, srv)
+
+	trips, cmds, server, delta := stepTrips(t, s, count, srv.Client(t))
 	t.Logf("one answered step: %d round trips (hook), %d commands sent, %d commands run by the server (commandstats, script calls included): %v",
 		trips, cmds, server, delta)
 	if trips != 2 {

@@ -71,6 +71,7 @@ func Run(t *testing.T, newStore func(t *testing.T) bot.Store) {
 		{"OutboxNotWrittenOnConflict", testOutboxNotWrittenOnConflict},
 		{"OutboxClaimKeepsOrderAndLease", testOutboxClaimKeepsOrderAndLease},
 		{"OutboxAckRemoves", testOutboxAckRemoves},
+		{"OutboxClaimOneUser", testOutboxClaimOneUser},
 		{"OutboxGoneAfterDelete", testOutboxGoneAfterDelete},
 		{"SaveDeleteThenOwes", testSaveDeleteThenOwes},
 		{"AnyVersionAppends", testAnyVersionAppends},
@@ -827,5 +828,39 @@ func testAnyVersionAppends(t *testing.T, s bot.Store) {
 	save(t, s, bot.Save{User: bob, Version: 0, AnyVersion: true, Flags: []bot.Flag{flag(bob, 1)}})
 	if f := flags(t, s, bob); len(f) != 1 {
 		t.Fatalf("bob's flags: %d, want 1", len(f))
+	}
+}
+
+func testOutboxClaimOneUser(t *testing.T, s bot.Store) {
+	past, future := time.Now().Add(-time.Minute), time.Now().Add(time.Hour)
+	save(t, s, bot.Save{User: alice, Version: 0, AnyVersion: true, Outbox: []bot.Outbound{entry(alice, 2, past), entry(alice, 1, past)}})
+	save(t, s, bot.Save{User: bob, Version: 0, AnyVersion: true, Outbox: []bot.Outbound{entry(bob, 1, past)}})
+	got, err := s.ClaimUserOutbox(ctx(t), alice, time.Hour)
+	if err != nil {
+		t.Fatalf("ClaimUserOutbox: %v", err)
+	}
+	var ids []string
+	for _, o := range got {
+		if o.Owner != alice {
+			t.Errorf("claimed %s's entry for alice", o.Owner)
+		}
+		ids = append(ids, o.ID)
+	}
+	if want := []string{entry(alice, 1, past).ID, entry(alice, 2, past).ID}; !reflect.DeepEqual(ids, want) {
+		t.Fatalf("alice's claim = %v, want %v", ids, want)
+	}
+	if again, err := s.ClaimUserOutbox(ctx(t), alice, time.Hour); err != nil || len(again) != 0 {
+		t.Fatalf("second claim of alice's outbox: %d entries, %v", len(again), err)
+	}
+	// Bob's entry is untouched, and a user with a live lease or nothing
+	// gives nothing.
+	if got := claimAll(t, s); len(got[bob]) != 1 || len(got[alice]) != 0 {
+		t.Fatalf("after claiming alice's: %v, want bob's one entry", got)
+	}
+	save(t, s, bot.Save{User: "slack:T1:U9", Version: 0, AnyVersion: true, Outbox: []bot.Outbound{entry("slack:T1:U9", 1, future)}})
+	for _, u := range []bot.UserID{"slack:T1:U9", "slack:T1:nobody"} {
+		if got, err := s.ClaimUserOutbox(ctx(t), u, time.Hour); err != nil || len(got) != 0 {
+			t.Errorf("claim of %s: %d entries, %v; want none", u, len(got), err)
+		}
 	}
 }
