@@ -159,13 +159,16 @@ func TestComponents(t *testing.T) {
 		}
 		h.await("the callback", func() bool { return len(h.fake.CallbacksFor(iid)) > 0 })
 		cb := h.fake.CallbacksFor(iid)[0]
-		if cb.Type != 7 || cb.Content != "How sure are you?\n\nYour answer: 7 — level 7" || !allDisabled(cb.Components) {
+		// The options were not the engine's (their values are not bound
+		// to a question of sam's), so the engine refuses the pick and the
+		// prompt says so.
+		if cb.Type != 7 || cb.Content != "How sure are you?"+replacedNote || !allDisabled(cb.Components) {
 			t.Errorf("callback = %+v", cb)
 		}
 		if sel := fakediscord.Selects(cb.Components)[0]; !sel.Options[7].Default {
 			t.Errorf("the chosen option is not marked: %+v", sel.Options)
 		}
-		h.awaitDM(sam, 2) // the engine's answer (sam has not agreed yet: the consent question)
+		h.awaitDM(sam, 2) // the engine's answer: the refusal and the consent question
 	})
 }
 

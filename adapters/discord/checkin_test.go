@@ -204,3 +204,44 @@ func TestCrisisInDM(t *testing.T) {
 		})
 	}
 }
+
+// TestOldClickAfterRestart: after a restart this process no longer knows
+// which prompts closed, and a typed answer leaves the old prompt's buttons
+// live; a click on them is refused by the engine (the button's value names
+// its question) and the prompt says it was replaced. The interaction is
+// answered with the verdict, inside Discord's window.
+func TestOldClickAfterRestart(t *testing.T) {
+	h := newHarness(t, fakediscord.Options{})
+	h.start(h.config())
+	consent := h.say(sam, "hi", 1)[0]
+	_, msgs := h.click(sam, consent, "Yes", 2)
+	mood := msgs[1]
+	if !strings.Contains(mood.Content, "How are you feeling") {
+		t.Fatalf("after consent: %q", contents(msgs))
+	}
+
+	h.stop()
+	h.start(h.config())
+	h.say(sam, "3", 1) // typed: the sleep question
+	iid, msgs := h.click(sam, mood, "5 — Great", 1)
+	cb := h.fake.CallbacksFor(iid)
+	if len(cb) != 1 || cb[0].Type != 7 || !strings.HasSuffix(cb[0].Content, replacedNote) || !allDisabled(cb[0].Components) {
+		t.Fatalf("callback of the old click = %+v", cb)
+	}
+	if cb[0].Latency > interactionWindow {
+		t.Errorf("callback after %v, past Discord's window", cb[0].Latency)
+	}
+	if !strings.Contains(msgs[0].Content, "earlier question") || !strings.Contains(msgs[0].Content, "hours did you sleep") {
+		t.Fatalf("reply to the old click: %q", msgs[0].Content)
+	}
+	st, err := h.store.Load(context.Background(), userID(sam.ID), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Session == nil || st.Session.Step != "sleep" || st.Session.Answers["mood"] != float64(3) {
+		t.Fatalf("session after the old click: %+v", st.Session)
+	}
+	if onTime, late := h.a.ClickAcks(); onTime != 1 || late != 0 {
+		t.Errorf("click acks on time %d, late %d; want 1 and 0 (this adapter's one click)", onTime, late)
+	}
+}

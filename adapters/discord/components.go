@@ -233,6 +233,9 @@ type promptTracker struct {
 	mu     sync.Mutex
 	live   map[string]livePrompt // by channel
 	closed *recentSet            // message ids
+	// reopened are closed prompts whose click could not be saved: the
+	// next click on them counts again.
+	reopened map[string]bool
 }
 
 type livePrompt struct {
@@ -241,7 +244,7 @@ type livePrompt struct {
 }
 
 func newPromptTracker() *promptTracker {
-	return &promptTracker{live: map[string]livePrompt{}, closed: newRecentSet(8192)}
+	return &promptTracker{live: map[string]livePrompt{}, closed: newRecentSet(8192), reopened: map[string]bool{}}
 }
 
 // set records a new prompt in channel and returns the one it replaces, if
@@ -281,7 +284,18 @@ func (p *promptTracker) answer(channel, messageID string) bool {
 	if cur, ok := p.live[channel]; ok && cur.id == messageID {
 		delete(p.live, channel)
 	}
+	if p.reopened[messageID] {
+		delete(p.reopened, messageID)
+		return true
+	}
 	return p.closed.add(messageID)
+}
+
+// reopen lets the next click on a closed prompt count again.
+func (p *promptTracker) reopen(messageID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reopened[messageID] = true
 }
 
 // splitText cuts s into pieces of at most max characters, at a paragraph,

@@ -23,11 +23,14 @@
 // to again until they write to the bot.
 //
 // The options of scale, choice and yes/no steps become buttons, at most 5 a
-// row, or select menus past 10 options. A click is answered at once with an
-// update of the message (the question, "Your answer: …", the buttons
-// disabled) and the engine's work is done after it. Typed answers work too;
-// the buttons of a prompt answered by typing are disabled when the next
-// message goes out, so an old question cannot be answered by mistake.
+// row, or select menus past 10 options. A click is answered once the engine
+// has saved it (or refused it), with an update of the message (the
+// question, "Your answer: …" or that a later question replaced it, the
+// buttons disabled); past 2 s it is acknowledged with a deferred update and
+// the message edited when the verdict comes. Each button's value names the
+// question it answers, so the engine refuses a click on an old question on
+// any replica and after any restart. Typed answers work too; the buttons of
+// a prompt answered by typing are disabled when the next message goes out.
 //
 // Each user's events are handled one at a time, in the order the gateway
 // delivered them. Events are deduplicated by message and interaction id (in
@@ -204,6 +207,9 @@ type Adapter struct {
 	stopping atomic.Bool
 
 	rateLimits atomic.Int64 // 429s waited out by discordgo
+	// onTimeAcks and lateAcks count clicks acknowledged with the engine's
+	// verdict and at the deadline before it (see onComponent).
+	onTimeAcks, lateAcks atomic.Int64
 }
 
 var _ bot.Adapter = (*Adapter)(nil)

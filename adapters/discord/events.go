@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -80,15 +81,25 @@ func (a *Adapter) onInteractionCreate(_ *discordgo.Session, ic *discordgo.Intera
 	}
 }
 
-// onComponent answers a click at once (the message updated: the question,
-// the answer, the buttons disabled), then queues the answer for the engine.
+// clickAckDeadline is how long a click waits for the engine's verdict
+// before it is acknowledged anyway (a deferred update), well inside
+// Discord's 3 s window.
+const clickAckDeadline = 2 * time.Second
+
+// onComponent queues a click for the engine and answers the interaction
+// when the engine has decided (bot.Message.Ack): the prompt updated to show
+// the answer, or that it was replaced by a later question, its buttons
+// disabled; after a store failure the buttons stay, so the same click can
+// come again. A verdict slower than clickAckDeadline is acknowledged with a
+// deferred update, and the prompt is edited once the verdict comes.
 func (a *Adapter) onComponent(i *discordgo.Interaction, user bot.UserID, u *discordgo.User) {
 	data := i.MessageComponentData()
 	label, value, ok := clicked(i.Message, data)
 	p := &pendingInteraction{i: i, user: user, acked: make(chan struct{})}
+	deferredUpdate := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
 	if !ok || i.Message == nil {
 		// Not one of ours: acknowledge without changing anything.
-		go a.ack(p, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate})
+		go a.ack(p, deferredUpdate)
 		return
 	}
 	chosen := ""
@@ -96,25 +107,54 @@ func (a *Adapter) onComponent(i *discordgo.Interaction, user bot.UserID, u *disc
 		chosen = data.Values[0]
 	}
 	comps := disabled(i.Message.Components, data.CustomID, chosen)
-	fresh := a.prompts.answer(i.ChannelID, i.Message.ID)
-	content := i.Message.Content
-	if fresh {
-		content = answered(content, label)
+	update := func(content string) *discordgo.InteractionResponse {
+		return &discordgo.InteractionResponse{
+			Type: discordgo.InteractionResponseUpdateMessage,
+			Data: &discordgo.InteractionResponseData{
+				Content:         content,
+				Components:      comps,
+				AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}},
+			},
+		}
 	}
-	resp := &discordgo.InteractionResponse{
-		Type: discordgo.InteractionResponseUpdateMessage,
-		Data: &discordgo.InteractionResponseData{
-			Content:         content,
-			Components:      comps,
-			AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}},
-		},
-	}
-	go a.ack(p, resp)
-	if !fresh {
-		// A second click, or a click on a question already passed: the
-		// buttons are disabled and nothing is answered.
+	if !a.prompts.answer(i.ChannelID, i.Message.ID) {
+		// A second click, or a click on a question this process has
+		// already seen replaced: the buttons are disabled, nothing is
+		// answered.
+		go a.ack(p, update(i.Message.Content))
 		a.log.Debug("discord: click on a closed prompt ignored", "interaction", i.ID, "user", user)
 		return
+	}
+
+	var once sync.Once
+	respond := func(r *discordgo.InteractionResponse) (sent bool) {
+		once.Do(func() { a.ack(p, r); sent = true })
+		return sent
+	}
+	late := time.AfterFunc(clickAckDeadline, func() {
+		if respond(deferredUpdate) {
+			a.lateAcks.Add(1)
+		}
+	})
+	verdict := func(v bot.Verdict) {
+		late.Stop()
+		var content string
+		switch v {
+		case bot.Accepted:
+			content = answered(i.Message.Content, label)
+		case bot.Refused:
+			content = truncate(i.Message.Content, maxContent-len(replacedNote)) + replacedNote
+		default:
+			// Nothing saved: the same click may come again.
+			a.prompts.reopen(i.Message.ID)
+			respond(deferredUpdate)
+			return
+		}
+		if respond(update(content)) {
+			a.onTimeAcks.Add(1)
+		} else {
+			a.editClicked(i, content, comps)
+		}
 	}
 	msg := bot.Message{
 		ID:       i.ID,
@@ -124,6 +164,7 @@ func (a *Adapter) onComponent(i *discordgo.Interaction, user bot.UserID, u *disc
 		Direct:   true,
 		Text:     label,
 		Value:    value,
+		Ack:      verdict,
 	}
 	if i.GuildID == "" {
 		msg.Channel = i.ChannelID
@@ -136,9 +177,40 @@ func (a *Adapter) onComponent(i *discordgo.Interaction, user bot.UserID, u *disc
 	}
 	a.queue.Do(string(user), func(context.Context) {
 		defer a.unregister(p)
-		<-p.acked // the update first, then what follows
 		a.handle(msg)
+		// The engine gave no verdict (it failed before deciding).
+		late.Stop()
+		respond(deferredUpdate)
 	})
+}
+
+// replacedNote ends a prompt whose click came after a later question.
+const replacedNote = "\n\nThis question was replaced by a later one — please answer the newest one."
+
+// editClicked shows the verdict on a clicked prompt in a DM when the
+// interaction was acknowledged before the verdict came. An ephemeral
+// prompt cannot be edited as a channel message; its replies say enough.
+func (a *Adapter) editClicked(i *discordgo.Interaction, content string, comps []discordgo.MessageComponent) {
+	if i.GuildID != "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(a.workCtx, 10*time.Second)
+	defer cancel()
+	if err := a.pace.wait(ctx, interactive); err != nil {
+		return
+	}
+	if _, err := a.rest.ChannelMessageEditComplex(&discordgo.MessageEdit{
+		ID: i.Message.ID, Channel: i.ChannelID, Content: &content, Components: &comps,
+		AllowedMentions: &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}},
+	}, discordgo.WithContext(ctx)); err != nil {
+		a.log.Warn("discord: clicked prompt not updated", "message", i.Message.ID, "err", err)
+	}
+}
+
+// ClickAcks returns how many clicks were acknowledged with the engine's
+// verdict, and how many at the deadline before it (the fallback).
+func (a *Adapter) ClickAcks() (onTime, late int64) {
+	return a.onTimeAcks.Load(), a.lateAcks.Load()
 }
 
 // onCommand defers a slash command ephemerally at once, then queues it for
