@@ -238,6 +238,10 @@ func (e *Engine) apply(ctx context.Context, msg Message, open *opening, crisis *
 		}
 		if st.Seen {
 			e.log.Debug("duplicate event skipped", "user", msg.User, "event", msg.ID)
+			// A platform delivers again what it was never told of: the
+			// process that saved it may have died before sending what
+			// the turn owed. Look at the outbox once its lease is over.
+			e.retryLater(msg.User)
 			return nil, Accepted, nil
 		}
 		if msg.Channel == "" {
@@ -262,6 +266,7 @@ func (e *Engine) apply(ctx context.Context, msg Message, open *opening, crisis *
 			}
 			return owed, Accepted, nil
 		case EDUPLICATE:
+			e.retryLater(msg.User) // as for st.Seen above
 			return nil, Accepted, nil
 		case ECONFLICT:
 			if attempt < saveRetries {

@@ -159,12 +159,19 @@ func (e *Engine) sendEntry(ctx context.Context, o Outbound) error {
 func (e *Engine) RunOutbox(ctx context.Context) error {
 	tick := time.NewTicker(e.sweepEvery)
 	defer tick.Stop()
-	var lastFull time.Time
+	// At start, and once more as soon as the leases of what an earlier
+	// process left have run out (a restart after a crash), then at the
+	// full-sweep interval.
+	nextFull := time.Now()
+	afterStart := nextFull.Add(e.lease + e.sweepEvery)
 	for {
 		var err error
-		if lastFull.IsZero() || time.Since(lastFull) >= e.fullSweepEvery {
+		if now := time.Now(); !now.Before(nextFull) {
 			_, err = e.SweepOutbox(ctx)
-			lastFull = time.Now()
+			nextFull = now.Add(e.fullSweepEvery)
+			if now.Before(afterStart) {
+				nextFull = afterStart
+			}
 		} else {
 			err = e.RetryFailed(ctx)
 		}

@@ -89,6 +89,11 @@ type Options struct {
 	// Mode as a message event with the bot's bot_id, as Slack sends the
 	// bot's own messages to an app subscribed to message.im.
 	EchoBotMessages bool
+	// RedeliverUnacked sends again, on the next connection, every envelope
+	// that a connection carried and that was not acknowledged before it
+	// ended (up to 3 retries, with retry_attempt and retry_reason
+	// "timeout"), as Slack retries unacknowledged deliveries.
+	RedeliverUnacked bool
 }
 
 // User is a Slack user as users.info tells it.
@@ -239,6 +244,7 @@ type wsConn struct {
 	c    *websocket.Conn
 	wmu  sync.Mutex // serialises writes
 	done chan struct{}
+	sent []Envelope // written over this connection; under Server.mu
 }
 
 func (c *wsConn) writeJSON(v any) error {

@@ -235,3 +235,67 @@ func TestDeliverHTTPIsSigned(t *testing.T) {
 		})
 	}
 }
+
+// TestRedeliverUnacked: with RedeliverUnacked, an envelope whose
+// connection ended before it was acknowledged comes again on the next
+// connection, marked as a retry; an acknowledged one does not.
+func TestRedeliverUnacked(t *testing.T) {
+	s := fakeslack.New(t, fakeslack.Options{RedeliverUnacked: true})
+	type seen struct {
+		text  string
+		retry int
+	}
+	run := func(ack bool) (context.CancelFunc, chan seen) {
+		sm := socketmode.New(client(s))
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { _ = sm.RunContext(ctx) }()
+		got := make(chan seen, 10)
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case evt := <-sm.Events:
+					if evt.Type != socketmode.EventTypeEventsAPI {
+						continue
+					}
+					if ack {
+						_ = sm.Ack(*evt.Request)
+					}
+					ev := evt.Data.(slackevents.EventsAPIEvent)
+					got <- seen{ev.InnerEvent.Data.(*slackevents.MessageEvent).Text, evt.Request.RetryAttempt}
+				}
+			}
+		}()
+		return cancel, got
+	}
+	next := func(got chan seen) seen {
+		t.Helper()
+		select {
+		case g := <-got:
+			return g
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event")
+			return seen{}
+		}
+	}
+
+	stop, got := run(false) // a client that dies before acknowledging
+	s.Push(s.MessageEvent("U1", "DU1", "one"))
+	if g := next(got); g != (seen{"one", 0}) {
+		t.Fatalf("first delivery %+v", g)
+	}
+	stop()
+	s.Wait(5*time.Second, func() bool { return !s.Connected() })
+	s.DropConnection()
+
+	stop, got = run(true)
+	defer stop()
+	if g := next(got); g != (seen{"one", 1}) {
+		t.Fatalf("redelivery %+v, want the same event as retry 1", g)
+	}
+	s.Push(s.MessageEvent("U1", "DU1", "two"))
+	if g := next(got); g != (seen{"two", 0}) {
+		t.Fatalf("after the redelivery %+v", g)
+	}
+}

@@ -72,7 +72,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err = ws.WriteJSON(env); err == nil {
-			s.recordDelivered(env)
+			s.recordDelivered(c, env)
 		}
 	}
 	c.wmu.Unlock()
@@ -85,6 +85,16 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	delete(s.conns, c)
 	if s.conn == c {
 		s.conn = nil
+	}
+	if s.opts.RedeliverUnacked {
+		var again []Envelope
+		for _, env := range c.sent {
+			if s.acks[env.EnvelopeID] == 0 && env.RetryAttempt < 3 {
+				env.RetryAttempt, env.RetryReason = env.RetryAttempt+1, "timeout"
+				again = append(again, env)
+			}
+		}
+		s.pending = append(again, s.pending...)
 	}
 	s.notify()
 	s.mu.Unlock()
@@ -126,8 +136,9 @@ func (s *Server) readAcks(c *wsConn) {
 	}
 }
 
-func (s *Server) recordDelivered(env Envelope) {
+func (s *Server) recordDelivered(c *wsConn, env Envelope) {
 	s.mu.Lock()
+	c.sent = append(c.sent, env)
 	s.delivered = append(s.delivered, env)
 	s.notify()
 	s.mu.Unlock()
@@ -159,7 +170,7 @@ func (s *Server) Push(env Envelope) {
 		s.mu.Unlock()
 		return
 	}
-	s.recordDelivered(env)
+	s.recordDelivered(c, env)
 }
 
 // Disconnect sends a `disconnect` envelope, as Slack does before it
