@@ -151,3 +151,22 @@ func TestReconnects(t *testing.T) {
 		t.Errorf("streak %d after the check-in, want 1", s.Streak)
 	}
 }
+
+// TestSlowChannelHoldsUpNoOtherUser: Slack hangs on every post to one
+// user's DM; another user's conversation goes on meanwhile, and the held
+// reply arrives once Slack answers.
+func TestSlowChannelHoldsUpNoOtherUser(t *testing.T) {
+	h := start(t, setup{})
+	samDM, alexDM := h.fake.DM(sam.ID), h.fake.DM(alex.ID)
+	release := h.fake.HoldChannel(samDM)
+	defer release()
+	h.say(sam, "hi")
+	h.handled(1) // the engine has sam's message; its reply will be held
+	h.say(alex, "hi")
+	h.expect(alexDM, 0, "Before we start")
+	if n := len(h.fake.Messages(samDM)); n != 0 {
+		t.Fatalf("sam's DM has %d messages while Slack holds it", n)
+	}
+	release()
+	h.expect(samDM, 0, "Before we start")
+}

@@ -223,6 +223,7 @@ type Server struct {
 	chanLimits  map[string]*bucket
 	wsLimit     *bucket
 	injected    map[string][]injection
+	holds       map[string]chan struct{} // channel → closed when released
 	rateLimited int
 	acks        map[string]int
 	delivered   []Envelope
@@ -293,6 +294,7 @@ func New(tb testing.TB, opts Options) *Server {
 		home:       map[string][]Block{},
 		chanLimits: map[string]*bucket{},
 		injected:   map[string][]injection{},
+		holds:      map[string]chan struct{}{},
 		acks:       map[string]int{},
 		conns:      map[*wsConn]bool{},
 	}
@@ -343,6 +345,25 @@ func (s *Server) AddUser(u User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[u.ID] = u
+}
+
+// HoldChannel makes every chat.postMessage to channel wait, unanswered,
+// until the returned release is called (a slow channel, or a Slack that
+// hangs on one request).
+func (s *Server) HoldChannel(channel string) (release func()) {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	s.holds[channel] = ch
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			delete(s.holds, channel)
+			s.mu.Unlock()
+			close(ch)
+		})
+	}
 }
 
 // InjectRateLimit makes the next n calls of method answer 429 with
@@ -553,6 +574,19 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		form.Del("token")
 		call.Form = form
+	}
+
+	if method == "chat.postMessage" && call.Form != nil {
+		s.mu.Lock()
+		hold := s.holds[call.Form.Get("channel")]
+		s.mu.Unlock()
+		if hold != nil {
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+				return
+			}
+		}
 	}
 
 	s.mu.Lock()
