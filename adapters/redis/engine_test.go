@@ -100,7 +100,7 @@ func TestRedisKilledMidConversation(t *testing.T) {
 	// Persistence on, as in production: a killed Redis keeps what it had.
 	srv := redistest.Start(t, redistest.WithAppendOnly())
 	rec := &recorder{}
-	e, _ := engineOn(t, srv, rec)
+	e, store := engineOn(t, srv, rec)
 	c := &conversation{t: t, e: e, rec: rec, user: "test:T1:U1"}
 	c.expect("hi", "Before we start")
 	c.expect("yes", "How are you feeling today?")
@@ -119,9 +119,21 @@ func TestRedisKilledMidConversation(t *testing.T) {
 		t.Fatalf("crisis with Redis down got no resources: %q", got)
 	}
 
+	if e.KeptFlags() != 1 {
+		t.Fatalf("flags kept through the outage: %d, want the crisis flag", e.KeptFlags())
+	}
+
 	srv.Restart(t)
 	c.seq += 10 // new event ids: the failed ones were never marked anyway
 	c.expect("7", "Any cravings today?")
+	// The crisis flag raised while Redis was down is in Redis now.
+	fl, err := store.Flags(context.Background(), c.user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.KeptFlags() != 0 || len(fl) != 1 || fl[0].Level != bot.LevelUrgent || !strings.HasPrefix(fl[0].Rule, "crisis:") {
+		t.Fatalf("after Redis returned: kept %d, stored flags %+v; want the urgent crisis flag stored", e.KeptFlags(), fl)
+	}
 	c.expect("no", "went well")
 	c.expect("a walk", "mentor to know")
 	c.expect("skip", "Thanks for checking in")
