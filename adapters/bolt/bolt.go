@@ -9,11 +9,15 @@
 //	history  user → sub-bucket: 8-byte big-endian sequence → JSON of bot.Record
 //	flags    user → sub-bucket: 8-byte big-endian sequence → JSON of bot.Flag
 //	seen     user + "\x00" + event id → 8-byte big-endian expiry (unix seconds)
-//	outbox   user → sub-bucket: entry id → JSON of bot.Outbound
+//	outbox   user + "\x00" + entry id → JSON of bot.Outbound
 //
 // Outbox entry ids sort by creation, so a cursor gives a user's entries in
-// the order they are owed; a user's sub-bucket is deleted when it empties,
-// so ClaimOutbox walks only users with something undelivered.
+// the order they are owed, and the bucket holds only what is undelivered.
+// AckOutbox does not wait for its own write: the removal is committed by a
+// background flusher within a batch (usually in the same transaction and
+// fsync as other users' saves), and claims skip what is acked meanwhile.
+// A crash in those few milliseconds means a message already delivered is
+// delivered again after the restart: the at-least-once window.
 //
 // The version sits before the JSON so that Save checks it without decoding
 // the state. Sequences come from each sub-bucket's NextSequence, so key
@@ -42,6 +46,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -102,6 +107,13 @@ type Store struct {
 	swept     chan struct{} // closed when the sweeper has ended
 	closeOnce sync.Once
 	closeErr  error
+
+	// acked are outbox keys delivered and not yet removed on disk; flush
+	// wakes the flusher, flushed is closed when it has ended.
+	ackMu   sync.Mutex
+	acked   map[string]bool
+	flush   chan struct{}
+	flushed chan struct{}
 }
 
 // Option configures Open.
@@ -118,7 +130,8 @@ var _ bot.Store = (*Store)(nil)
 // Open opens (creating if needed) the store in the file at path; the
 // directory is created if missing.
 func Open(path string, opts ...Option) (*Store, error) {
-	s := &Store{path: path, clock: bot.SystemClock{}, stop: make(chan struct{}), swept: make(chan struct{})}
+	s := &Store{path: path, clock: bot.SystemClock{}, stop: make(chan struct{}), swept: make(chan struct{}),
+		acked: map[string]bool{}, flush: make(chan struct{}, 1), flushed: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
@@ -169,6 +182,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	} else {
 		go s.sweeper()
 	}
+	go s.flusher()
 	return s, nil
 }
 
@@ -181,6 +195,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		<-s.swept
+		<-s.flushed // what was acked is removed before the file closes
 		if err := s.db.Close(); err != nil {
 			s.closeErr = s.ioError(err, "close")
 		}
@@ -208,7 +223,7 @@ func (s *Store) Load(ctx context.Context, user bot.UserID, eventID string) (*bot
 			st.Version = version
 		}
 		if eventID != "" {
-			st.Seen = markLive(tx.Bucket(bucketSeen).Get(seenKey(user, eventID)), now)
+			st.Seen = markLive(tx.Bucket(bucketSeen).Get(subKey(user, eventID)), now)
 		}
 		return nil
 	})
@@ -255,7 +270,7 @@ func (s *Store) Save(ctx context.Context, sv bot.Save) error {
 	if sv.EventID != "" && !sv.Delete {
 		// A deleting save leaves nothing of the user, not even its own
 		// mark: a redelivery deletes nothing again.
-		markKey = seenKey(sv.User, sv.EventID)
+		markKey = subKey(sv.User, sv.EventID)
 		markVal = binary.BigEndian.AppendUint64(nil, uint64(now.Add(seenTTL).Unix()))
 	}
 
@@ -310,15 +325,9 @@ func (s *Store) Save(ctx context.Context, sv bot.Save) error {
 		if err := appendAll(tx.Bucket(bucketFlags), userKey, flags); err != nil {
 			return err
 		}
-		if len(outbox) > 0 {
-			b, err := tx.Bucket(bucketOutbox).CreateBucketIfNotExists(userKey)
-			if err != nil {
+		for i, v := range outbox {
+			if err := tx.Bucket(bucketOutbox).Put(subKey(sv.User, sv.Outbox[i].ID), v); err != nil {
 				return err
-			}
-			for i, v := range outbox {
-				if err := b.Put([]byte(sv.Outbox[i].ID), v); err != nil {
-					return err
-				}
 			}
 		}
 		if markKey != nil {
@@ -419,9 +428,21 @@ func deleteUser(tx *bbolt.Tx, key []byte) error {
 	if err := tx.Bucket(bucketState).Delete(key); err != nil {
 		return err
 	}
-	for _, name := range [][]byte{bucketHistory, bucketFlags, bucketOutbox} {
+	for _, name := range [][]byte{bucketHistory, bucketFlags} {
 		err := tx.Bucket(name).DeleteBucket(key)
 		if err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			return err
+		}
+	}
+	outbox := tx.Bucket(bucketOutbox)
+	prefix := subKey(bot.UserID(key), "")
+	var dead [][]byte
+	c := outbox.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		dead = append(dead, append([]byte(nil), k...))
+	}
+	for _, k := range dead {
+		if err := outbox.Delete(k); err != nil {
 			return err
 		}
 	}
@@ -436,12 +457,13 @@ func (s *Store) ClaimOutbox(ctx context.Context, lease time.Duration, limit int)
 
 // ClaimUserOutbox is ClaimOutbox for one owner; see bot.Store.
 func (s *Store) ClaimUserOutbox(ctx context.Context, owner bot.UserID, lease time.Duration) ([]bot.Outbound, error) {
-	return s.claim(ctx, []byte(owner), lease, math.MaxInt)
+	return s.claim(ctx, subKey(owner, ""), lease, math.MaxInt)
 }
 
-// claim leases expired entries of owner, or of every user when owner is
-// nil.
-func (s *Store) claim(ctx context.Context, owner []byte, lease time.Duration, limit int) ([]bot.Outbound, error) {
+// claim leases expired entries whose key starts with prefix (one user's,
+// or everyone's for an empty prefix), up to limit, keeping each user's
+// order: a user's entries after one still leased wait.
+func (s *Store) claim(ctx context.Context, prefix []byte, lease time.Duration, limit int) ([]bot.Outbound, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
@@ -449,48 +471,36 @@ func (s *Store) claim(ctx context.Context, owner []byte, lease time.Duration, li
 	var out []bot.Outbound
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		out = out[:0]
-		outbox := tx.Bucket(bucketOutbox)
-		users := [][]byte{owner}
-		if owner == nil {
-			// Cursors are not to be trusted across writes: list first,
-			// then write.
-			users = nil
-			if err := outbox.ForEachBucket(func(k []byte) error {
-				users = append(users, append([]byte(nil), k...))
-				return nil
-			}); err != nil {
-				return err
-			}
-		}
-		for _, user := range users {
-			b := outbox.Bucket(user)
-			if b == nil || len(out) >= limit {
+		b := tx.Bucket(bucketOutbox)
+		// Cursors are not to be trusted across writes: read first, then
+		// write.
+		var keys, bodies [][]byte
+		var blocked []byte // the user whose next entry is still leased
+		c := b.Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Next() {
+			user, _, _ := bytes.Cut(k, []byte{0})
+			if blocked != nil && bytes.Equal(user, blocked) || s.isAcked(k) {
 				continue
 			}
-			var keys, bodies [][]byte
-			c := b.Cursor()
-			for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
-				var o bot.Outbound
-				if err := json.Unmarshal(v, &o); err != nil {
-					return damaged("outbox", err)
-				}
-				if o.LeaseUntil.After(now) {
-					// An earlier entry is still with its sender: the
-					// later ones wait, to keep the user's order.
-					break
-				}
-				o.LeaseUntil, o.Attempts = now.Add(lease), o.Attempts+1
-				body, err := json.Marshal(o)
-				if err != nil {
-					return err
-				}
-				keys, bodies = append(keys, append([]byte(nil), k...)), append(bodies, body)
-				out = append(out, o)
+			var o bot.Outbound
+			if err := json.Unmarshal(v, &o); err != nil {
+				return damaged("outbox", err)
 			}
-			for i := range keys {
-				if err := b.Put(keys[i], bodies[i]); err != nil {
-					return err
-				}
+			if o.LeaseUntil.After(now) {
+				blocked = append(blocked[:0], user...)
+				continue
+			}
+			o.LeaseUntil, o.Attempts = now.Add(lease), o.Attempts+1
+			body, err := json.Marshal(o)
+			if err != nil {
+				return err
+			}
+			keys, bodies = append(keys, append([]byte(nil), k...)), append(bodies, body)
+			out = append(out, o)
+		}
+		for i := range keys {
+			if err := b.Put(keys[i], bodies[i]); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -501,34 +511,82 @@ func (s *Store) claim(ctx context.Context, owner []byte, lease time.Duration, li
 	return out, nil
 }
 
-// AckOutbox removes delivered entries; see bot.Store.
+// AckOutbox removes delivered entries; see bot.Store. It returns before
+// the removal is on disk (see the package doc).
 func (s *Store) AckOutbox(ctx context.Context, owner bot.UserID, ids ...string) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
+	select {
+	case <-s.stop:
+		return bot.Errorf(bot.EUNAVAILABLE, "the data store is closed")
+	default:
+	}
 	if len(ids) == 0 {
 		return nil
 	}
-	err := s.db.Batch(func(tx *bbolt.Tx) error {
-		outbox := tx.Bucket(bucketOutbox)
-		b := outbox.Bucket([]byte(owner))
-		if b == nil {
-			return nil
+	s.ackMu.Lock()
+	for _, id := range ids {
+		s.acked[string(subKey(owner, id))] = true
+	}
+	s.ackMu.Unlock()
+	select {
+	case s.flush <- struct{}{}:
+	default: // a flush is due already
+	}
+	return nil
+}
+
+func (s *Store) isAcked(key []byte) bool {
+	s.ackMu.Lock()
+	defer s.ackMu.Unlock()
+	return s.acked[string(key)]
+}
+
+// flusher removes acked entries from the file, in a batch with whatever
+// else is being written, until Close; then once more.
+func (s *Store) flusher() {
+	defer close(s.flushed)
+	for {
+		select {
+		case <-s.flush:
+			s.flushAcked()
+		case <-s.stop:
+			s.flushAcked()
+			return
 		}
-		for _, id := range ids {
-			if err := b.Delete([]byte(id)); err != nil {
+	}
+}
+
+func (s *Store) flushAcked() {
+	s.ackMu.Lock()
+	keys := make([]string, 0, len(s.acked))
+	for k := range s.acked {
+		keys = append(keys, k)
+	}
+	s.ackMu.Unlock()
+	if len(keys) == 0 {
+		return
+	}
+	err := s.db.Batch(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketOutbox)
+		for _, k := range keys {
+			if err := b.Delete([]byte(k)); err != nil {
 				return err
 			}
-		}
-		if k, _ := b.Cursor().First(); k == nil {
-			return outbox.DeleteBucket([]byte(owner))
 		}
 		return nil
 	})
 	if err != nil {
-		return s.ioError(err, "write")
+		// Kept, and tried again with the next ack or at Close; claims
+		// skip them meanwhile.
+		return
 	}
-	return nil
+	s.ackMu.Lock()
+	for _, k := range keys {
+		delete(s.acked, k)
+	}
+	s.ackMu.Unlock()
 }
 
 // sweeper deletes expired dedupe marks at start and then every sweepEvery,
@@ -640,11 +698,14 @@ func splitState(v []byte) (int64, []byte, error) {
 	return int64(binary.BigEndian.Uint64(v)), v[8:], nil
 }
 
-func seenKey(user bot.UserID, eventID string) []byte {
-	k := make([]byte, 0, len(user)+1+len(eventID))
+// subKey is user + "\x00" + rest: the key of a user's dedupe mark or
+// outbox entry. The "\x00" keeps a user id that is a prefix of another
+// from matching its keys.
+func subKey(user bot.UserID, rest string) []byte {
+	k := make([]byte, 0, len(user)+1+len(rest))
 	k = append(k, user...)
 	k = append(k, 0)
-	return append(k, eventID...)
+	return append(k, rest...)
 }
 
 // markLive reports whether a seen value is present and not expired at now.

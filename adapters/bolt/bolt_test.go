@@ -271,7 +271,7 @@ func TestSweepInChunks(t *testing.T) {
 				expiry = clk.Now().Add(-time.Hour)
 			}
 			v := binary.BigEndian.AppendUint64(nil, uint64(expiry.Unix()))
-			if err := b.Put(seenKey(bot.UserID(fmt.Sprintf("u%d", i)), "ev"), v); err != nil {
+			if err := b.Put(subKey(bot.UserID(fmt.Sprintf("u%d", i)), "ev"), v); err != nil {
 				return err
 			}
 		}
@@ -527,4 +527,43 @@ func BenchmarkLoad(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestAckedOutboxIsRemovedOnDisk: AckOutbox returns before its write; the
+// removal still reaches the file (by Close at the latest), so a new
+// process does not send a delivered message again.
+func TestAckedOutboxIsRemovedOnDisk(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "peerbot.db")
+	s := open(t, path)
+	ctx := context.Background()
+	past := time.Now().Add(-time.Minute)
+	var entries []bot.Outbound
+	for i := range 3 {
+		entries = append(entries, bot.Outbound{ID: fmt.Sprintf("%016x", i), Owner: "u", Platform: "test", LeaseUntil: past})
+	}
+	if err := s.Save(ctx, bot.Save{User: "u", AnyVersion: true, Outbox: entries}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AckOutbox(ctx, "u", entries[0].ID, entries[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	// Acked entries are never claimed, flushed or not.
+	got, err := s.ClaimOutbox(ctx, time.Hour, 10)
+	if err != nil || len(got) != 1 || got[0].ID != entries[1].ID {
+		t.Fatalf("claim after the ack: %+v, %v; want entry 1 alone", got, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path)
+	var keys int
+	if err := s.db.View(func(tx *bbolt.Tx) error {
+		keys = tx.Bucket(bucketOutbox).Stats().KeyN
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if keys != 1 {
+		t.Fatalf("%d outbox entries on disk after reopening, want 1 (the unacked one)", keys)
+	}
 }
