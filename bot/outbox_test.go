@@ -239,6 +239,19 @@ func TestOldButtonsAreRefused(t *testing.T) {
 		})
 	}
 
+	// Someone else sending sam's button value (a forged click) answers
+	// nothing of theirs, and nothing of sam's.
+	other := h.msg(great.Label, great.Value)
+	other.User = bot.NewUserID("test", "local", "alex")
+	var v bot.Verdict
+	other.Ack = func(x bot.Verdict) { v = x }
+	if err := h.engine.Handle(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.rec.take(); v != bot.Refused || len(got) != 1 || !strings.Contains(got[0].Text, "earlier question") {
+		t.Fatalf("another user's click with sam's value: verdict %v, replies %+v", v, got)
+	}
+
 	// A second engine on the same store (another replica) refuses it too.
 	h2 := *h
 	e2 := engineWith(t, &h2, h.store, h.rec)

@@ -241,7 +241,7 @@ func TestOldClickAfterRestart(t *testing.T) {
 	if st.Session == nil || st.Session.Step != "sleep" || st.Session.Answers["mood"] != float64(3) {
 		t.Fatalf("session after the old click: %+v", st.Session)
 	}
-	if onTime, late := h.a.ClickAcks(); onTime != 1 || late != 0 {
+	if onTime, late := h.a.AckStats(); onTime != 1 || late != 0 {
 		t.Errorf("click acks on time %d, late %d; want 1 and 0 (this adapter's one click)", onTime, late)
 	}
 }

@@ -207,9 +207,9 @@ func (a *Adapter) editClicked(i *discordgo.Interaction, content string, comps []
 	}
 }
 
-// ClickAcks returns how many clicks were acknowledged with the engine's
+// AckStats returns how many clicks were acknowledged with the engine's
 // verdict, and how many at the deadline before it (the fallback).
-func (a *Adapter) ClickAcks() (onTime, late int64) {
+func (a *Adapter) AckStats() (onTime, late int64) {
 	return a.onTimeAcks.Load(), a.lateAcks.Load()
 }
 

@@ -269,6 +269,17 @@ func TestRunServesHealthReadinessAndMetrics(t *testing.T) {
 	if got := metric(t, after, `peerbot_handle_duration_seconds_count{platform="slack"}`); got != 4 {
 		t.Errorf("handle duration count = %v, want 4", got)
 	}
+	// Every envelope (the bot's own echoes included) was acknowledged after
+	// its save, none at the deadline.
+	if got := metric(t, after, `peerbot_acks_after_save_total{platform="slack"}`); got < 4 {
+		t.Errorf("acks after save = %v, want at least 4", got)
+	}
+	if got := metric(t, after, `peerbot_acks_at_deadline_total{platform="slack"}`); got != 0 {
+		t.Errorf("acks at the deadline = %v, want 0", got)
+	}
+	if got := metric(t, after, `peerbot_flags_kept_in_memory`); got != 0 {
+		t.Errorf("flags kept in memory = %v, want 0", got)
+	}
 	for _, want := range []string{`peerbot_platform_connected{platform="slack"} 1`, `peerbot_build_info{version=`} {
 		if !strings.Contains(after, want) {
 			t.Errorf("/metrics lacks %q", want)

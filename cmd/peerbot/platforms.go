@@ -22,6 +22,9 @@ type platform interface {
 	Connected() bool
 	// RateLimitWaits counts the 429s waited out (metrics).
 	RateLimitWaits() int64
+	// AckStats counts deliveries acknowledged once their effect was
+	// saved, and at the deadline before it (metrics).
+	AckStats() (onTime, late int64)
 }
 
 // httpPlatform is a platform that may take requests from its platform on

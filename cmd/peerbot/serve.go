@@ -51,6 +51,16 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 	}
 	defer a.store.Close()
 	ready.Add("store", storePinger(a.store))
+	if err := errors.Join(
+		metrics.GaugeFunc("flags_kept_in_memory", "Flags raised while the store was down, waiting to be saved.", nil, func() float64 {
+			return float64(a.engine.KeptFlags())
+		}),
+		metrics.CounterFunc("flags_lost_total", "Flags never saved because peerbot stopped while the store was down.", nil, func() float64 {
+			return float64(a.engine.LostFlags())
+		}),
+	); err != nil {
+		return err
+	}
 
 	ps, err := a.platforms(metrics)
 	if err != nil {
@@ -69,6 +79,14 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 			}),
 			metrics.CounterFunc("rate_limit_waits_total", "Requests the platform answered with 429 (rate limited), waited out and retried.", labels, func() float64 {
 				return float64(p.RateLimitWaits())
+			}),
+			metrics.CounterFunc("acks_after_save_total", "Deliveries (Slack events, clicks and commands; Discord clicks) acknowledged once their effect was saved.", labels, func() float64 {
+				onTime, _ := p.AckStats()
+				return float64(onTime)
+			}),
+			metrics.CounterFunc("acks_at_deadline_total", "Deliveries acknowledged at the platform's deadline before their effect was saved (the fallback; the work still completes).", labels, func() float64 {
+				_, late := p.AckStats()
+				return float64(late)
 			}),
 		); err != nil {
 			return err
