@@ -416,7 +416,11 @@ func (t *turn) myData() {
 		}
 	}
 	if flags, err := t.e.store.Flags(t.ctx, t.msg.User); err == nil {
-		fmt.Fprintf(&b, "• Flags for your mentor: %d\n", len(flags))
+		if t.e.flagsReach == "" {
+			fmt.Fprintf(&b, "• Flags: %d (kept with your data; nobody is notified of them)\n", len(flags))
+		} else {
+			fmt.Fprintf(&b, "• Flags: %d (%s is told of each)\n", len(flags), t.e.flagsReach)
+		}
 		for _, f := range flags {
 			fmt.Fprintf(&b, "  – %s %s: %s\n", f.Time.In(t.loc).Format(time.DateOnly), f.Level, f.Reason)
 		}

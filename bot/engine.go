@@ -38,6 +38,14 @@ type Options struct {
 	DefaultTimezone string
 	// CrisisResources replaces DefaultCrisisResources when not empty.
 	CrisisResources []string
+	// FlagsReach says who receives the flags the engine raises, in the
+	// words the bot uses with the person: a singular noun phrase such as
+	// "a mentor" or "the mentors' team". Empty, the default, means that
+	// nothing delivers flags to a person: they are stored and shown by
+	// "my data", and the consent text, the crisis reply and the other
+	// texts say so instead of promising that someone is told. Set it only
+	// when flags really reach someone.
+	FlagsReach string
 	// SendTimeout bounds each message's delivery; default
 	// DefaultSendTimeout.
 	SendTimeout time.Duration
@@ -61,6 +69,7 @@ type Engine struct {
 	retention   int
 	defaultTZ   *time.Location
 	resources   []string
+	flagsReach  string
 	sendTimeout time.Duration
 	lease       time.Duration
 	sweepEvery  time.Duration
@@ -90,15 +99,16 @@ func New(o Options) (*Engine, error) {
 		return nil, errors.New("bot: Options.Store and Options.Flows are required")
 	}
 	e := &Engine{
-		store:     o.Store,
-		flows:     o.Flows,
-		clock:     o.Clock,
-		log:       o.Log,
-		community: o.Community,
-		retention: o.RetentionDays,
-		resources: o.CrisisResources,
-		adapters:  map[string]Adapter{},
-		defaultTZ: time.UTC,
+		store:      o.Store,
+		flows:      o.Flows,
+		clock:      o.Clock,
+		log:        o.Log,
+		community:  o.Community,
+		retention:  o.RetentionDays,
+		resources:  o.CrisisResources,
+		flagsReach: strings.TrimSpace(o.FlagsReach),
+		adapters:   map[string]Adapter{},
+		defaultTZ:  time.UTC,
 
 		sendTimeout: cmp.Or(o.SendTimeout, DefaultSendTimeout),
 		lease:       cmp.Or(o.OutboxLease, DefaultOutboxLease),
