@@ -57,9 +57,15 @@ func (t *turn) consentAnswer(cmd command, isCmd bool) {
 		}
 	case "no":
 		// Keep only the refusal, so the bot knows to stay quiet.
-		*t.st = State{User: t.st.User, Version: t.st.Version, Profile: Profile{Consent: ConsentRefused, ConsentAt: t.now}}
+		// An open safety check stays open, without the words that asked it.
+		safety := t.st.Safety
+		if safety != nil {
+			safety.Text = ""
+		}
+		*t.st = State{User: t.st.User, Version: t.st.Version, Profile: Profile{Consent: ConsentRefused, ConsentAt: t.now}, Safety: safety}
 		t.changed = true
-		t.say("Understood — thank you for letting me know. I won't store anything except this choice, and I won't message you. " +
+		t.say("Understood — thank you for letting me know. I'll keep only this choice, and I won't message you. " +
+			"One exception: if you write something that suggests you may be in danger, I'll answer with crisis lines and keep a note that it happened — never your words. " +
 			"If you change your mind, just write \"yes\". And if you ever need support, \"resources\" lists people you can reach any time.")
 	default:
 		t.say("Before we start I need your okay. Is it okay to go ahead? Please answer yes or no.",
@@ -162,22 +168,28 @@ func (e *Engine) resourcesText() string {
 
 // crisis answers crisis language, in the same turn and before anything
 // else, whatever state the user is in: resources, an urgent flag, and the
-// running flow held until the user wants to go on.
+// running flow held until the user wants to go on. An open safety check is
+// overtaken by it.
 func (t *turn) crisis(m crisispkg.Result) {
+	if t.st.Safety != nil {
+		t.st.Safety = nil
+		t.changed = true
+	}
+	t.urgent("crisis:"+m.Rule, "Crisis language in a message", t.msg.Text)
+}
+
+// urgent is the crisis reply with an urgent flag (rule, reason, and the
+// words that raised it), the running flow held.
+func (t *turn) urgent(rule, reason, answer string) {
 	t.replies = append(t.replies, Reply{Text: t.e.crisisText(true), Urgent: true})
-	flow, step := "", ""
 	if s := t.st.Session; s != nil {
-		flow, step = s.Flow, s.Step
 		if !s.Held {
 			s.Held = true
 			t.changed = true
 		}
 		t.say("I've paused the check-in. Whenever you want to carry on, say \"go on\".")
 	}
-	t.flags = append(t.flags, Flag{
-		ID: t.e.newFlagID(t.now), User: t.msg.User, Flow: flow, Step: step, Answer: t.msg.Text,
-		Rule: "crisis:" + m.Rule, Level: LevelUrgent, Reason: "Crisis language in a message", Time: t.now,
-	})
+	t.raise(LevelUrgent, rule, reason, answer)
 }
 
 // Texts used in more than one place.
@@ -198,7 +210,7 @@ const (
 
 	textHeld = `I'm here, and I'm listening. Whenever you want to carry on with the check-in, say "go on". If you'd like to talk to a person now, say "resources".`
 
-	textRefusedReminder = `You chose not to take part, so I'm not storing anything about you. If you change your mind, write "yes". "resources" lists people you can reach any time.`
+	textRefusedReminder = `You chose not to take part, so I'm not storing your messages. If you change your mind, write "yes". "resources" lists people you can reach any time.`
 
 	textDeleted = `Done — I've deleted everything I stored about you: your answers, goals, streak and settings. If you write to me again, we'll start fresh with the consent question.`
 )

@@ -44,14 +44,23 @@ func permanent(err error) bool {
 	return false
 }
 
+// timer is a durable timer a turn sets (see Outbound.Timer).
+type timer struct {
+	name string
+	due  time.Time
+}
+
 // outbox turns the turn's replies into outbox entries owned by the turn's
-// user: where the reply goes defaults to where the message came from.
+// user: where the reply goes defaults to where the message came from. The
+// turn's timers follow, each an entry whose lease ends when it is due and
+// whose id sorts at that time, so that it never holds back the user's
+// messages.
 func (t *turn) outbox() []Outbound {
-	if len(t.replies) == 0 {
+	if len(t.replies) == 0 && len(t.timers) == 0 {
 		return nil
 	}
 	now := t.e.clock.Now()
-	out := make([]Outbound, len(t.replies))
+	out := make([]Outbound, len(t.replies), len(t.replies)+len(t.timers))
 	for i, r := range t.replies {
 		if r.User == "" {
 			r.User = t.msg.User
@@ -67,6 +76,12 @@ func (t *turn) outbox() []Outbound {
 			Created: now, LeaseUntil: now.Add(t.e.lease),
 		}
 	}
+	for _, tm := range t.timers {
+		out = append(out, Outbound{
+			ID: t.e.newEntryID(tm.due), Owner: t.msg.User, Platform: t.msg.Platform, Reply: Reply{User: t.msg.User},
+			Created: now, LeaseUntil: tm.due, Timer: tm.name,
+		})
+	}
 	return out
 }
 
@@ -79,7 +94,8 @@ func (e *Engine) newEntryID(now time.Time) string {
 // deliver sends one owner's entries in order and removes the delivered ones
 // from the outbox. Each send has its own deadline, and a send that fails
 // past it leaves it and every later entry, in order, for the sweeper.
-// It never runs under the user's lock.
+// Timers are left for the sweeper to claim when they are due. It never
+// runs under the user's lock.
 func (e *Engine) deliver(ctx context.Context, entries []Outbound) error {
 	if len(entries) == 0 {
 		return nil
@@ -91,6 +107,9 @@ func (e *Engine) deliver(ctx context.Context, entries []Outbound) error {
 	var done []string
 	var failed error
 	for _, o := range entries {
+		if o.Timer != "" {
+			continue
+		}
 		err := e.sendEntry(ctx, o)
 		switch {
 		case err == nil:
@@ -147,8 +166,9 @@ func (e *Engine) sendEntry(ctx context.Context, o Outbound) error {
 }
 
 // RunOutbox delivers what no live sender is delivering — entries left by a
-// crash, a restart or a platform outage — and saves flags kept through a
-// store outage, at start and then every sweep interval, until ctx ends.
+// crash, a restart or a platform outage —, runs the timers that are due
+// (a safety check's silence), and saves flags kept through a store outage,
+// at start and then every sweep interval, until ctx ends.
 func (e *Engine) RunOutbox(ctx context.Context) error {
 	tick := time.NewTicker(e.sweepEvery)
 	defer tick.Stop()
@@ -166,8 +186,8 @@ func (e *Engine) RunOutbox(ctx context.Context) error {
 }
 
 // SweepOutbox claims entries whose lease has run out and delivers them,
-// several owners at once and each owner's in order. It returns how many it
-// claimed.
+// several owners at once and each owner's in order, and runs the timers
+// among them. It returns how many it claimed.
 func (e *Engine) SweepOutbox(ctx context.Context) (int, error) {
 	entries, err := e.store.ClaimOutbox(ctx, e.lease, sweepBatch)
 	if err != nil || len(entries) == 0 {
@@ -187,7 +207,15 @@ func (e *Engine) SweepOutbox(ctx context.Context) (int, error) {
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			_ = e.deliver(ctx, byOwner[owner])
+			var msgs []Outbound
+			for _, o := range byOwner[owner] {
+				if o.Timer != "" {
+					e.fireTimer(ctx, o)
+					continue
+				}
+				msgs = append(msgs, o)
+			}
+			_ = e.deliver(ctx, msgs)
 		})
 	}
 	wg.Wait()
@@ -214,7 +242,17 @@ func (e *Engine) saveKeptFlags(ctx context.Context) {
 	defer e.keptMu.Unlock()
 	var still []Flag
 	for _, f := range e.kept {
-		err := e.store.Save(ctx, Save{User: f.User, AnyVersion: true, Flags: []Flag{f}})
+		// The text of someone who refused consent is not kept: only the
+		// rule that fired.
+		st, err := e.store.Load(ctx, f.User, "")
+		if err != nil {
+			still = append(still, f)
+			continue
+		}
+		if st.Profile.Consent == ConsentRefused {
+			f.Answer = ""
+		}
+		err = e.store.Save(ctx, Save{User: f.User, AnyVersion: true, Flags: []Flag{f}})
 		if err != nil {
 			still = append(still, f)
 			continue
