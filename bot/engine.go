@@ -155,7 +155,9 @@ func (e *Engine) Register(a Adapter) {
 
 var _ Conversations = (*Engine)(nil)
 
-// Handle takes one inbound message: crisis check first, then commands, then
+// Handle takes one inbound message: the crisis check first (the crisis
+// reply, the safety check, a reply for a worried peer, a warm answer to a
+// relapse or a craving), then an open safety check, then commands, then
 // the answer to the current step. The change and the replies it owes are
 // saved in one atomic update; msg.Ack is called then; and only after that,
 // outside the user's lock, are the replies delivered. A message whose save
@@ -274,7 +276,7 @@ func (e *Engine) apply(ctx context.Context, msg Message, fn func(*turn)) ([]Outb
 			// the sweeper. Crisis resources must not wait: the turn's
 			// messages go out now (a second copy later is the price).
 			if urgent(owed) {
-				e.log.Warn("crisis reply sent again for a duplicate event", "user", msg.User, "event", msg.ID)
+				e.log.Warn("urgent reply sent again for a duplicate event", "user", msg.User, "event", msg.ID)
 				return owed, Accepted, nil
 			}
 			return nil, Accepted, nil

@@ -499,3 +499,26 @@ func TestSafetyTimerClaimedEarlyIsKept(t *testing.T) {
 		t.Fatalf("flags %v, want the silence flag", got)
 	}
 }
+
+// TestBeginWaitsForAnOpenSafetyCheck: a conversation the bot opens (the
+// scheduler's check-in) asks the open check again instead of a flow.
+func TestBeginWaitsForAnOpenSafetyCheck(t *testing.T) {
+	h := newHarness(t)
+	h.consent()
+	h.say("not today")
+	h.say(riskText)
+	if err := h.engine.Begin(context.Background(), h.msg("", ""), bot.DefaultFlow); err != nil {
+		t.Fatal(err)
+	}
+	r := h.rec.take()
+	if len(r) != 1 || !strings.Contains(r[0].Text, "are you safe right now?") || len(r[0].Options) != 2 {
+		t.Fatalf("Begin with an open check: %+v", r)
+	}
+	if st := h.state(); st.Session != nil || st.Safety == nil {
+		t.Fatalf("session %+v, check %+v; want no flow started and the check open", st.Session, st.Safety)
+	}
+	r = h.say("yes")
+	if len(r) != 1 || !strings.Contains(r[0].Text, "glad you're safe") {
+		t.Fatalf("yes: %+v", r)
+	}
+}
