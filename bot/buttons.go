@@ -13,8 +13,9 @@ import (
 //
 //	pb1.<scope>.<step>.<n>
 //
-// scope is the session's ID (or "c" for the consent question), step a short
-// hash of the step's id, n the option's index. The value is short enough
+// scope is the session's ID (or "c" for the consent question, "s" for a
+// safety check), step a short hash of the step's id (of the safety check's
+// id), n the option's index. The value is short enough
 // for Discord's 100-character custom_id with room for an adapter's own
 // prefix, and holds nothing a person wrote.
 const (
@@ -101,6 +102,14 @@ func (t *turn) resolveClick() bool {
 				t.msg.Value = consentAnswers[n]
 				return true
 			}
+		case scope == safetyScope:
+			// "No" to any safety check counts, however old the button: a
+			// person who says they are not safe is answered. "Yes"
+			// answers only the open check it belongs to.
+			if n == 1 || n == 0 && t.st.Safety != nil && step == stepToken(t.st.Safety.ID) {
+				t.safetyClick = safetyAnswers[n]
+				return true
+			}
 		case p.Consent == ConsentGiven && s != nil && !s.Held && s.ID == scope && stepToken(s.Step) == step:
 			if f := t.e.flows.Get(s.Flow); f != nil {
 				if st := f.Step(s.Step); st != nil && n < len(st.Options()) {
@@ -113,6 +122,8 @@ func (t *turn) resolveClick() bool {
 	t.refused = true
 	const note = "That button belongs to an earlier question, so I haven't counted it."
 	switch {
+	case t.st.Safety != nil:
+		t.say(note+" "+textSafetyAgain, t.safetyOptions()...)
 	case t.st.Profile.Consent == ConsentAsked:
 		t.say(note+" Is it okay to go ahead? (yes or no)", t.consentOptions()...)
 	case t.st.Profile.Consent == ConsentGiven && t.st.Session != nil && !t.st.Session.Held:

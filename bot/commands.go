@@ -380,7 +380,7 @@ func (t *turn) myData() {
 	case ConsentGiven:
 		fmt.Fprintf(&b, "• Consent: given on %s\n", p.ConsentAt.In(t.loc).Format(time.DateOnly))
 	case ConsentRefused:
-		b.WriteString("• Consent: you said no, so that is the only thing stored\n")
+		b.WriteString("• Consent: you said no, so I keep only that choice, and a note of any message that suggested you may be in danger (never its words)\n")
 	default:
 		b.WriteString("• Consent: not given yet\n")
 	}
@@ -402,6 +402,9 @@ func (t *turn) myData() {
 	for _, g := range t.st.Goals {
 		fmt.Fprintf(&b, "• Goal (%s): %s\n", g.Status, g.Text)
 	}
+	if c := t.st.Safety; c != nil {
+		fmt.Fprintf(&b, "• Safety check: asked %s, waiting for your answer\n", c.Asked.In(t.loc).Format("2006-01-02 15:04"))
+	}
 	if s := t.st.Session; s != nil {
 		fmt.Fprintf(&b, "• In progress: %s, started %s%s\n", t.flowTitle(s.Flow), s.StartedAt.In(t.loc).Format("2006-01-02 15:04"), formatAnswers(s.Answers))
 	}
@@ -416,7 +419,11 @@ func (t *turn) myData() {
 		}
 	}
 	if flags, err := t.e.store.Flags(t.ctx, t.msg.User); err == nil {
-		fmt.Fprintf(&b, "• Flags for your mentor: %d\n", len(flags))
+		if t.e.flagsReach == "" {
+			fmt.Fprintf(&b, "• Flags: %d (kept with your data; nobody is notified of them)\n", len(flags))
+		} else {
+			fmt.Fprintf(&b, "• Flags: %d (%s is told of each)\n", len(flags), t.e.flagsReach)
+		}
 		for _, f := range flags {
 			fmt.Fprintf(&b, "  – %s %s: %s\n", f.Time.In(t.loc).Format(time.DateOnly), f.Level, f.Reason)
 		}

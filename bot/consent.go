@@ -57,9 +57,15 @@ func (t *turn) consentAnswer(cmd command, isCmd bool) {
 		}
 	case "no":
 		// Keep only the refusal, so the bot knows to stay quiet.
-		*t.st = State{User: t.st.User, Version: t.st.Version, Profile: Profile{Consent: ConsentRefused, ConsentAt: t.now}}
+		// An open safety check stays open, without the words that asked it.
+		safety := t.st.Safety
+		if safety != nil {
+			safety.Text = ""
+		}
+		*t.st = State{User: t.st.User, Version: t.st.Version, Profile: Profile{Consent: ConsentRefused, ConsentAt: t.now}, Safety: safety}
 		t.changed = true
-		t.say("Understood — thank you for letting me know. I won't store anything except this choice, and I won't message you. " +
+		t.say("Understood — thank you for letting me know. I'll keep only this choice, and I won't message you. " +
+			"One exception: if you write something that suggests you may be in danger, I'll answer with crisis lines and keep a note that it happened — never your words. " +
 			"If you change your mind, just write \"yes\". And if you ever need support, \"resources\" lists people you can reach any time.")
 	default:
 		t.say("Before we start I need your okay. Is it okay to go ahead? Please answer yes or no.",
@@ -96,16 +102,26 @@ func yesOrNo(text string) string {
 	return ""
 }
 
+// consentText says what is stored, who is told of what, and what happens
+// on crisis language, as it is true for the engine's configuration: with
+// nobody receiving flags it promises no person.
 func (e *Engine) consentText() string {
+	var who string
+	if e.flagsReach == "" {
+		who = "• Flags: some answers (like a very low mood) and anything that suggests you may be in danger are marked with a flag and kept with your data. Right now nobody is notified of them: you can see them with \"my data\".\n" +
+			"• If you may be in danger: if something you write suggests it, I'll send you crisis lines run by people straight away. I'm a bot and I can't alert a person myself."
+	} else {
+		who = fmt.Sprintf("• Who is told: when an answer raises a flag, like a low mood, %[1]s is told.\n"+
+			"• One limit: if something you write suggests you may be in danger, I will always tell %[1]s so a person can reach out, and send you crisis lines run by people straight away. I can't keep that secret.", e.flagsReach)
+	}
 	return fmt.Sprintf(`Hi, I'm peerbot, the check-in helper for %s. I'm a bot, not a counsellor or a helpline, and I don't give medical advice.
 
 Before we start, here is how it works:
 • What I store: your check-in answers, the goals you set, your timezone and your streak. Check-ins are kept for %d days.
-• Who sees what: your mentors (peers with lived experience) see answers that raise a flag, like a low mood. They see whole check-ins only if you choose to share them.
-• One limit: if something you write suggests you may be in danger, I will always tell a mentor so a person can reach out. I can't keep that secret.
+%s
 • You're in charge: say "pause" or "stop" at any time, "my data" to see everything I keep, and "delete my data" to erase it all.
 
-Is it okay to go ahead? (yes or no)`, e.community, e.retention)
+Is it okay to go ahead? (yes or no)`, e.community, e.retention, who)
 }
 
 // DefaultCrisisResources are shown when a community configures none
@@ -122,13 +138,20 @@ func (e *Engine) bulletResources() string {
 	return "• " + strings.Join(e.resources, "\n• ")
 }
 
-// crisisText is the reply to crisis language: acknowledge, resources, a
-// human is told, keep talking. No humour, no emoji (SAFETY.md). When the
-// flag could not be saved it does not promise that a mentor was told.
+// crisisText is the reply to crisis language: acknowledge, resources, who
+// is told, keep talking. No humour, no emoji (SAFETY.md). It says a person
+// is being told only when flags reach one (Options.FlagsReach) and the flag
+// was saved (flagged); otherwise it says plainly that the bot cannot alert
+// anyone and asks the person to contact the resources now.
 func (e *Engine) crisisText(flagged bool) string {
-	told := "I'm letting a mentor know now, so a person can reach out to you."
-	if !flagged {
-		told = "I couldn't reach the mentor team just now, so please contact one of these directly."
+	var told string
+	switch {
+	case e.flagsReach == "":
+		told = "I'm a bot and I can't alert a person myself, so please contact one of these now."
+	case flagged:
+		told = "I'm letting " + e.flagsReach + " know now, so a person can reach out to you."
+	default:
+		told = "I couldn't reach " + e.flagsReach + " just now, so please contact one of these directly."
 	}
 	return "Thank you for telling me. What you're feeling matters, and you don't have to go through it alone.\n\n" +
 		"You can talk to someone right now:\n" + e.bulletResources() + "\n\n" +
@@ -136,28 +159,37 @@ func (e *Engine) crisisText(flagged bool) string {
 }
 
 func (e *Engine) resourcesText() string {
-	return "If you need to talk to someone now, these are run by people, day and night:\n" + e.bulletResources() +
-		"\n\nYour mentor and your peers here are there for you too."
+	text := "If you need to talk to someone now, these are run by people, day and night:\n" + e.bulletResources()
+	if e.flagsReach == "" {
+		return text + "\n\nYour peers here are there for you too."
+	}
+	return text + "\n\nYour mentor and your peers here are there for you too."
 }
 
 // crisis answers crisis language, in the same turn and before anything
 // else, whatever state the user is in: resources, an urgent flag, and the
-// running flow held until the user wants to go on.
+// running flow held until the user wants to go on. An open safety check is
+// overtaken by it.
 func (t *turn) crisis(m crisispkg.Result) {
+	if t.st.Safety != nil {
+		t.st.Safety = nil
+		t.changed = true
+	}
+	t.urgent("crisis:"+m.Rule, "Crisis language in a message", t.msg.Text)
+}
+
+// urgent is the crisis reply with an urgent flag (rule, reason, and the
+// words that raised it), the running flow held.
+func (t *turn) urgent(rule, reason, answer string) {
 	t.replies = append(t.replies, Reply{Text: t.e.crisisText(true), Urgent: true})
-	flow, step := "", ""
 	if s := t.st.Session; s != nil {
-		flow, step = s.Flow, s.Step
 		if !s.Held {
 			s.Held = true
 			t.changed = true
 		}
 		t.say("I've paused the check-in. Whenever you want to carry on, say \"go on\".")
 	}
-	t.flags = append(t.flags, Flag{
-		ID: t.e.newFlagID(t.now), User: t.msg.User, Flow: flow, Step: step, Answer: t.msg.Text,
-		Rule: "crisis:" + m.Rule, Level: LevelUrgent, Reason: "Crisis language in a message", Time: t.now,
-	})
+	t.raise(LevelUrgent, rule, reason, answer)
 }
 
 // Texts used in more than one place.
@@ -178,7 +210,7 @@ const (
 
 	textHeld = `I'm here, and I'm listening. Whenever you want to carry on with the check-in, say "go on". If you'd like to talk to a person now, say "resources".`
 
-	textRefusedReminder = `You chose not to take part, so I'm not storing anything about you. If you change your mind, write "yes". "resources" lists people you can reach any time.`
+	textRefusedReminder = `You chose not to take part, so I'm not storing your messages. If you change your mind, write "yes". "resources" lists people you can reach any time.`
 
 	textDeleted = `Done — I've deleted everything I stored about you: your answers, goals, streak and settings. If you write to me again, we'll start fresh with the consent question.`
 )

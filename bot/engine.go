@@ -38,6 +38,18 @@ type Options struct {
 	DefaultTimezone string
 	// CrisisResources replaces DefaultCrisisResources when not empty.
 	CrisisResources []string
+	// FlagsReach says who receives the flags the engine raises, in the
+	// words the bot uses with the person: a singular noun phrase such as
+	// "a mentor" or "the mentors' team". Empty, the default, means that
+	// nothing delivers flags to a person: they are stored and shown by
+	// "my data", and the consent text, the crisis reply and the other
+	// texts say so instead of promising that someone is told. Set it only
+	// when flags really reach someone.
+	FlagsReach string
+	// SafetyCheckAfter is how long the safety check ("Are you safe right
+	// now?") waits for an answer before its silence raises an urgent flag;
+	// default DefaultSafetyCheckAfter. RunOutbox fires it.
+	SafetyCheckAfter time.Duration
 	// SendTimeout bounds each message's delivery; default
 	// DefaultSendTimeout.
 	SendTimeout time.Duration
@@ -64,6 +76,8 @@ type Engine struct {
 	retention   int
 	defaultTZ   *time.Location
 	resources   []string
+	flagsReach  string
+	safetyAfter time.Duration
 	sendTimeout time.Duration
 	lease       time.Duration
 	sweepEvery  time.Duration
@@ -99,16 +113,18 @@ func New(o Options) (*Engine, error) {
 		return nil, errors.New("bot: Options.Store and Options.Flows are required")
 	}
 	e := &Engine{
-		store:     o.Store,
-		flows:     o.Flows,
-		clock:     o.Clock,
-		log:       o.Log,
-		community: o.Community,
-		retention: o.RetentionDays,
-		resources: o.CrisisResources,
-		adapters:  map[string]Adapter{},
-		defaultTZ: time.UTC,
+		store:      o.Store,
+		flows:      o.Flows,
+		clock:      o.Clock,
+		log:        o.Log,
+		community:  o.Community,
+		retention:  o.RetentionDays,
+		resources:  o.CrisisResources,
+		flagsReach: strings.TrimSpace(o.FlagsReach),
+		adapters:   map[string]Adapter{},
+		defaultTZ:  time.UTC,
 
+		safetyAfter: cmp.Or(o.SafetyCheckAfter, DefaultSafetyCheckAfter),
 		sendTimeout: cmp.Or(o.SendTimeout, DefaultSendTimeout),
 		lease:       cmp.Or(o.OutboxLease, DefaultOutboxLease),
 		sweepEvery:  cmp.Or(o.SweepEvery, DefaultSweepEvery),
@@ -151,7 +167,9 @@ func (e *Engine) Register(a Adapter) {
 
 var _ Conversations = (*Engine)(nil)
 
-// Handle takes one inbound message: crisis check first, then commands, then
+// Handle takes one inbound message: the crisis check first (the crisis
+// reply, the safety check, a reply for a worried peer, a warm answer to a
+// relapse or a craving), then an open safety check, then commands, then
 // the answer to the current step. The change and the replies it owes are
 // saved in one atomic update; msg.Ack is called then; and only after that,
 // outside the user's lock, are the replies delivered. A message whose save
@@ -193,40 +211,50 @@ func (e *Engine) run(ctx context.Context, msg Message, open *opening) error {
 	}
 
 	// The crisis check needs nothing from the store, so that the resources
-	// go out even when the store is down.
-	var crisis *crisispkg.Result
-	if open == nil {
-		// Tier 1 about the writer keeps today's reply; the other tiers and
-		// kinds are not answered yet (issue 11).
-		if m := crisispkg.Detect(msg.Text); m.Tier == crisispkg.Crisis && m.Kind == crisispkg.Self {
-			crisis = &m
-		}
+	// go out even when the store is down. A click is a button's label, not
+	// the person's words.
+	var det crisispkg.Result
+	if open == nil && msg.Value == "" {
+		det = crisispkg.Detect(msg.Text)
 	}
 	if !msg.Direct && open == nil {
-		if crisis == nil {
+		if !answeredInPublic(det) {
 			// Peer channels belong to people; the bot speaks there only
 			// for group prompts, which are not run here.
 			verdict(Accepted)
 			return nil
 		}
-		// Crisis language in a peer channel is answered privately, in
-		// the writer's DM, never in front of the group.
+		// Danger in a peer channel is answered privately, in the
+		// writer's DM, never in front of the group.
 		msg.Channel = ""
 	}
 	e.saveKeptFlags(ctx)
 
-	owed, v, err := e.apply(ctx, msg, open, crisis)
+	fn := func(t *turn) { t.handle(det) }
+	if open != nil {
+		fn = func(t *turn) { t.begin(open.flow) }
+	}
+	owed, v, err := e.apply(ctx, msg, fn)
 	if err != nil {
 		verdict(NotSaved)
-		return e.storeFailed(ctx, msg, crisis, err)
+		return e.storeFailed(ctx, msg, det, err)
 	}
 	verdict(v)
 	return e.deliver(ctx, owed)
 }
 
-// apply runs the turn under the user's lock and saves its change with the
-// replies it owes; it returns those replies as outbox entries.
-func (e *Engine) apply(ctx context.Context, msg Message, open *opening, crisis *crisispkg.Result) ([]Outbound, Verdict, error) {
+// answeredInPublic reports whether a message in a peer channel gets an
+// answer (in the writer's DM): danger to the writer or to someone else.
+// Relapse and cravings are what peer channels are for, and are left to
+// the peers.
+func answeredInPublic(d crisispkg.Result) bool {
+	return d.Tier > crisispkg.None && (d.Kind == crisispkg.Self || d.Kind == crisispkg.Peer)
+}
+
+// apply runs fn as the user's turn under the user's lock and saves its
+// change with the replies it owes; it returns those replies as outbox
+// entries.
+func (e *Engine) apply(ctx context.Context, msg Message, fn func(*turn)) ([]Outbound, Verdict, error) {
 	lock := e.lockFor(msg.User)
 	lock.Lock()
 	defer lock.Unlock()
@@ -249,14 +277,7 @@ func (e *Engine) apply(ctx context.Context, msg Message, open *opening, crisis *
 			msg.Channel = st.Profile.DMChannel
 		}
 		t := newTurn(ctx, e, msg, st)
-		switch {
-		case crisis != nil:
-			t.crisis(*crisis)
-		case open != nil:
-			t.begin(open.flow)
-		default:
-			t.handle()
-		}
+		fn(t)
 		owed := t.outbox()
 		err = t.save(ctx, owed)
 		switch ErrorCode(err) {
@@ -266,6 +287,14 @@ func (e *Engine) apply(ctx context.Context, msg Message, open *opening, crisis *
 			}
 			return owed, Accepted, nil
 		case EDUPLICATE:
+			// The event was saved already — often by this very save,
+			// resent after a lost reply, whose messages then wait for
+			// the sweeper. Crisis resources must not wait: the turn's
+			// messages go out now (a second copy later is the price).
+			if urgent(owed) {
+				e.log.Warn("urgent reply sent again for a duplicate event", "user", msg.User, "event", msg.ID)
+				return owed, Accepted, nil
+			}
 			e.retryLater(msg.User) // as for st.Seen above
 			return nil, Accepted, nil
 		case ECONFLICT:
@@ -277,19 +306,40 @@ func (e *Engine) apply(ctx context.Context, msg Message, open *opening, crisis *
 	}
 }
 
+// urgent reports whether any of the entries is an urgent reply (one that
+// carries the crisis resources).
+func urgent(owed []Outbound) bool {
+	for _, o := range owed {
+		if o.Reply.Urgent {
+			return true
+		}
+	}
+	return false
+}
+
 // storeFailed tells the user their message was not saved, so they can send
-// it again; a crisis message still gets the resources, and its urgent flag
-// is kept until the store answers again.
-func (e *Engine) storeFailed(ctx context.Context, msg Message, crisis *crisispkg.Result, err error) error {
+// it again. Crisis language or possible risk about the writer still gets
+// the resources, and an urgent flag kept until the store answers again; a
+// worried peer still gets how to help.
+func (e *Engine) storeFailed(ctx context.Context, msg Message, det crisispkg.Result, err error) error {
 	e.log.Error("store failed", "user", msg.User, "code", ErrorCode(err), "err", err)
 	reply := Reply{Text: "I couldn't save that — please send it again in a moment."}
-	if crisis != nil {
-		now := e.clock.Now()
+	now := e.clock.Now()
+	switch {
+	case det.Kind == crisispkg.Self && det.Tier > crisispkg.None:
+		// The safety check cannot be asked without the store, so possible
+		// risk is treated like an unanswered check: urgent.
+		rule, reason := "crisis:"+det.Rule, "Crisis language in a message"
+		if det.Tier == crisispkg.Risk {
+			rule, reason = "safety-check:unasked:"+det.Rule, "Possible risk in a message; the safety check could not be asked (store down)"
+		}
 		e.keepFlag(Flag{
-			ID: e.newFlagID(now), User: msg.User, Answer: msg.Text, Rule: "crisis:" + crisis.Rule,
-			Level: LevelUrgent, Reason: "Crisis language in a message", Time: now,
+			ID: e.newFlagID(now), User: msg.User, Answer: msg.Text, Rule: rule,
+			Level: LevelUrgent, Reason: reason, Time: now,
 		})
 		reply = Reply{Text: e.crisisText(false), Urgent: true}
+	case det.Kind == crisispkg.Peer && det.Tier > crisispkg.None:
+		reply = Reply{Text: e.peerText(), Urgent: true}
 	}
 	// Nothing can be written to the outbox: send straight away.
 	reply.User, reply.Channel, reply.Ref = msg.User, msg.Channel, msg.Ref

@@ -165,7 +165,7 @@ func TestStoreDown(t *testing.T) {
 	// mentor was told.
 	_ = e.Handle(ctx, h.msg("I want to kill myself", ""))
 	r = h.rec.take()
-	if len(r) != 1 || !r[0].Urgent || !strings.Contains(r[0].Text, "988") || !strings.Contains(r[0].Text, "couldn't reach the mentor team") {
+	if len(r) != 1 || !r[0].Urgent || !strings.Contains(r[0].Text, "988") || !strings.Contains(r[0].Text, "I can't alert a person myself") {
 		t.Fatalf("crisis with the store down: %+v", r)
 	}
 

@@ -48,14 +48,23 @@ func permanent(err error) bool {
 	return false
 }
 
+// timer is a durable timer a turn sets (see Outbound.Timer).
+type timer struct {
+	name string
+	due  time.Time
+}
+
 // outbox turns the turn's replies into outbox entries owned by the turn's
-// user: where the reply goes defaults to where the message came from.
+// user: where the reply goes defaults to where the message came from. The
+// turn's timers follow, each an entry whose lease ends when it is due and
+// whose id sorts at that time, so that it never holds back the user's
+// messages.
 func (t *turn) outbox() []Outbound {
-	if len(t.replies) == 0 {
+	if len(t.replies) == 0 && len(t.timers) == 0 {
 		return nil
 	}
 	now := t.e.clock.Now()
-	out := make([]Outbound, len(t.replies))
+	out := make([]Outbound, len(t.replies), len(t.replies)+len(t.timers))
 	for i, r := range t.replies {
 		if r.User == "" {
 			r.User = t.msg.User
@@ -71,6 +80,12 @@ func (t *turn) outbox() []Outbound {
 			Created: now, LeaseUntil: now.Add(t.e.lease),
 		}
 	}
+	for _, tm := range t.timers {
+		out = append(out, Outbound{
+			ID: t.e.newEntryID(tm.due), Owner: t.msg.User, Platform: t.msg.Platform, Reply: Reply{User: t.msg.User},
+			Created: now, LeaseUntil: tm.due, Timer: tm.name,
+		})
+	}
 	return out
 }
 
@@ -83,7 +98,8 @@ func (e *Engine) newEntryID(now time.Time) string {
 // deliver sends one owner's entries in order and removes the delivered ones
 // from the outbox. Each send has its own deadline, and a send that fails
 // past it leaves it and every later entry, in order, for the sweeper.
-// It never runs under the user's lock.
+// Timers are left for the sweeper to claim when they are due. It never
+// runs under the user's lock.
 func (e *Engine) deliver(ctx context.Context, entries []Outbound) error {
 	if len(entries) == 0 {
 		return nil
@@ -95,6 +111,9 @@ func (e *Engine) deliver(ctx context.Context, entries []Outbound) error {
 	var done []string
 	var failed error
 	for _, o := range entries {
+		if o.Timer != "" {
+			continue
+		}
 		err := e.sendEntry(ctx, o)
 		switch {
 		case err == nil:
@@ -154,8 +173,9 @@ func (e *Engine) sendEntry(ctx context.Context, o Outbound) error {
 // RunOutbox delivers what no live sender is delivering, until ctx ends:
 // every sweep interval the deliveries this process saw fail, and at start
 // and then every full-sweep interval whatever any user's outbox holds past
-// its lease (entries left by a crash or by a replica that died). It also
-// saves flags kept through a store outage.
+// its lease (entries left by a crash or by a replica that died) and the
+// timers that are due (a safety check's silence). It also saves flags
+// kept through a store outage.
 func (e *Engine) RunOutbox(ctx context.Context) error {
 	tick := time.NewTicker(e.sweepEvery)
 	defer tick.Stop()
@@ -188,8 +208,8 @@ func (e *Engine) RunOutbox(ctx context.Context) error {
 }
 
 // SweepOutbox claims entries of any user whose lease has run out and
-// delivers them, several owners at once and each owner's in order. It
-// returns how many it claimed.
+// delivers them, several owners at once and each owner's in order, and
+// runs the timers among them. It returns how many it claimed.
 func (e *Engine) SweepOutbox(ctx context.Context) (int, error) {
 	entries, err := e.store.ClaimOutbox(ctx, e.lease, sweepBatch)
 	if err != nil || len(entries) == 0 {
@@ -257,7 +277,15 @@ func (e *Engine) deliverAll(ctx context.Context, owners []UserID, entriesOf func
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			_ = e.deliver(ctx, entriesOf(owner))
+			var msgs []Outbound
+			for _, o := range entriesOf(owner) {
+				if o.Timer != "" {
+					e.fireTimer(ctx, o)
+					continue
+				}
+				msgs = append(msgs, o)
+			}
+			_ = e.deliver(ctx, msgs)
 		})
 	}
 	wg.Wait()
@@ -283,7 +311,17 @@ func (e *Engine) saveKeptFlags(ctx context.Context) {
 	defer e.keptMu.Unlock()
 	var still []Flag
 	for _, f := range e.kept {
-		err := e.store.Save(ctx, Save{User: f.User, AnyVersion: true, Flags: []Flag{f}})
+		// The text of someone who refused consent is not kept: only the
+		// rule that fired.
+		st, err := e.store.Load(ctx, f.User, "")
+		if err != nil {
+			still = append(still, f)
+			continue
+		}
+		if st.Profile.Consent == ConsentRefused {
+			f.Answer = ""
+		}
+		err = e.store.Save(ctx, Save{User: f.User, AnyVersion: true, Flags: []Flag{f}})
 		if err != nil {
 			still = append(still, f)
 			continue

@@ -102,6 +102,11 @@ type Outbound struct {
 	LeaseUntil time.Time `json:"lease"`
 	// Attempts counts claims by ClaimOutbox (deliveries after the first).
 	Attempts int `json:"attempts,omitempty"`
+	// Timer, when set, makes the entry a durable timer instead of a
+	// message: LeaseUntil is when it is due, the sweeper claims it then
+	// (once across replicas, again after a crash) and the engine runs
+	// what it names ("safety:<check id>") rather than sending Reply.
+	Timer string `json:"timer,omitempty"`
 }
 
 // State is everything about one user that the engine reads on each message.
@@ -119,6 +124,8 @@ type State struct {
 	// LastScores keeps, per flow, the scores of its last completed run, so a
 	// flow can say how things changed since last time.
 	LastScores map[string]map[string]float64 `json:"last_scores,omitempty"`
+	// Safety is the open safety check ("Are you safe right now?"), if any.
+	Safety *SafetyCheck `json:"safety,omitempty"`
 }
 
 // Exists reports whether anything is stored for the user.

@@ -37,6 +37,9 @@ import (
 //	history N             the user has N history records
 //	streak N              "my data"-independent check of the stored streak
 //	nostate               nothing is stored about the user
+//	reach WHO             the engine is opened again with Options.FlagsReach
+//	                      WHO (flags reach a person); "reach" alone: nobody
+//	sweep                 the outbox sweeper runs once (safety-check timers)
 //
 // Every reply must be matched: a user line while replies are unread fails.
 
@@ -73,6 +76,8 @@ type harness struct {
 	rec    *recorder
 	user   bot.UserID
 	seq    int
+	// tune, when set, changes the engine's options on every open.
+	tune func(*bot.Options)
 }
 
 func newHarness(t *testing.T) *harness {
@@ -95,7 +100,11 @@ func (h *harness) open() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	e, err := bot.New(bot.Options{Store: store, Flows: flows.Builtin(), Clock: h.clock, Community: "Test Community", SendTimeout: time.Second})
+	o := bot.Options{Store: store, Flows: flows.Builtin(), Clock: h.clock, Community: "Test Community", SendTimeout: time.Second}
+	if h.tune != nil {
+		h.tune(&o)
+	}
+	e, err := bot.New(o)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -265,6 +274,17 @@ func runTranscript(t *testing.T, file string) {
 			if n, _ := strconv.Atoi(arg); st.Streak.Days != n {
 				fail("streak %d, want %s", st.Streak.Days, arg)
 			}
+		case cmd == "reach":
+			flush()
+			who := strings.TrimSpace(arg)
+			h.tune = func(o *bot.Options) { o.FlagsReach = who }
+			h.restart()
+		case cmd == "sweep":
+			flush()
+			if _, err := h.engine.SweepOutbox(ctx); err != nil {
+				fail("SweepOutbox: %v", err)
+			}
+			pending = h.rec.take()
 		case cmd == "nostate":
 			flush()
 			st, err := h.store.Load(ctx, h.user, "")

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	crisispkg "github.com/peerbot/peerbot/bot/crisis"
 	"github.com/peerbot/peerbot/flows"
 )
 
@@ -30,6 +31,11 @@ type turn struct {
 	refused bool
 	// expired is set when this turn closed a session that ran out of time.
 	expired bool
+	// timers are durable timers the turn sets, saved with its replies.
+	timers []timer
+	// safetyClick is "yes" or "no" when the message is a click on a safety
+	// check's button.
+	safetyClick string
 }
 
 func newTurn(ctx context.Context, e *Engine, msg Message, st *State) *turn {
@@ -83,13 +89,32 @@ func (t *turn) say(text string, opts ...Option) {
 
 func (t *turn) today() string { return t.now.In(t.loc).Format(time.DateOnly) }
 
-// handle is an ordinary inbound message after the crisis check.
-func (t *turn) handle() {
+// handle is an inbound message; d is what the crisis detector found in
+// it. Danger is answered first, in the same turn, whatever state the user
+// is in (before consent too); then an open safety check; then commands,
+// consent, and the answer to the current step.
+func (t *turn) handle(d crisispkg.Result) {
 	t.expireSession()
+	t.safetyOverdue()
+	switch {
+	case d.Kind == crisispkg.Self && d.Tier == crisispkg.Crisis:
+		t.crisis(d)
+		return
+	case d.Kind == crisispkg.Self && d.Tier == crisispkg.Risk:
+		t.risk(d)
+		return
+	case d.Kind == crisispkg.Peer && d.Tier > crisispkg.None:
+		t.worriedPeer()
+		return
+	}
 	if !t.resolveClick() {
 		return
 	}
 	cmd, isCmd := parseCommand(t.msg.Text)
+	if t.safetyAnswer(d, cmd, isCmd) {
+		return
+	}
+	disclosed := d.Kind == crisispkg.Disclosure && !isCmd
 	p := &t.st.Profile
 	switch p.Consent {
 	case ConsentUnasked:
@@ -97,14 +122,24 @@ func (t *turn) handle() {
 			t.command(cmd)
 			return
 		}
+		if disclosed {
+			t.disclosure(d)
+		}
 		// Someone who writes first has come to check in: once they agree,
 		// the check-in starts.
 		t.askConsent(DefaultFlow)
 		return
 	case ConsentAsked:
+		if disclosed && yesOrNo(t.msg.Text) == "" && t.msg.Value == "" {
+			t.disclosure(d)
+		}
 		t.consentAnswer(cmd, isCmd)
 		return
 	case ConsentRefused:
+		if disclosed {
+			t.disclosure(d)
+			return
+		}
 		t.refusedUser(cmd, isCmd)
 		return
 	}
@@ -114,18 +149,26 @@ func (t *turn) handle() {
 	}
 	s := t.st.Session
 	switch {
+	case disclosed && (s == nil || s.Held):
+		t.disclosure(d)
 	case s == nil:
 		t.idle()
 	case s.Held:
 		t.held()
 	default:
-		t.answer()
+		t.answer(d)
 	}
 }
 
 // begin is a conversation opened by the bot: consent first, then the flow.
 func (t *turn) begin(flowID string) {
 	t.expireSession()
+	t.safetyOverdue()
+	if t.st.Safety != nil {
+		// An open safety check comes before any flow.
+		t.askSafetyAgain()
+		return
+	}
 	switch t.st.Profile.Consent {
 	case ConsentUnasked, ConsentAsked:
 		// A conversation the bot opens leads into a check-in once the
@@ -204,8 +247,10 @@ func (t *turn) expireSession() {
 	t.expired = true
 }
 
-// answer takes the message as the answer to the current step.
-func (t *turn) answer() {
+// answer takes the message as the answer to the current step. A relapse
+// or a craving (d) gets a warm answer and a concern flag first; when it is
+// not an answer to the step, the step is asked again — never as an error.
+func (t *turn) answer(d crisispkg.Result) {
 	f, step := t.current()
 	if step == nil {
 		return
@@ -219,6 +264,13 @@ func (t *turn) answer() {
 		return
 	}
 	v, err := step.Parse(raw)
+	if d.Kind == crisispkg.Disclosure && t.msg.Value == "" {
+		t.disclosure(d)
+		if err != nil {
+			t.ask(f, step, "Whenever you're ready, here's where we were:")
+			return
+		}
+	}
 	if err != nil {
 		var ae *flows.AnswerError
 		if !errors.As(err, &ae) {
@@ -358,6 +410,12 @@ func (t *turn) startFlow(f *flows.Flow) {
 	s.Step = first.ID
 	t.st.Session = s
 	t.changed = true
+	if c := t.st.Safety; c != nil {
+		// The flow waits for the open safety check's "yes".
+		s.Held, c.Held = true, true
+		t.askSafetyAgain()
+		return
+	}
 	t.ask(f, first, "")
 }
 

@@ -75,6 +75,7 @@ func Run(t *testing.T, newStore func(t *testing.T) bot.Store) {
 		{"OutboxGoneAfterDelete", testOutboxGoneAfterDelete},
 		{"SaveDeleteThenOwes", testSaveDeleteThenOwes},
 		{"AnyVersionAppends", testAnyVersionAppends},
+		{"OutboxTimer", testOutboxTimer},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -176,6 +177,10 @@ func sample() *bot.State {
 			Created: t0, Updated: t0.Add(time.Hour), Progress: "partly",
 		}},
 		LastScores: map[string]map[string]float64{"who5": {"total": 64, "q1": 3}},
+		Safety: &bot.SafetyCheck{
+			ID: "k3x9", Asked: t0, Due: t0.Add(10 * time.Minute), Rule: "signals:finality",
+			Text: "some words", Held: true, Escalated: true,
+		},
 	}
 }
 
@@ -862,5 +867,40 @@ func testOutboxClaimOneUser(t *testing.T, s bot.Store) {
 		if got, err := s.ClaimUserOutbox(ctx(t), u, time.Hour); err != nil || len(got) != 0 {
 			t.Errorf("claim of %s: %d entries, %v; want none", u, len(got), err)
 		}
+	}
+}
+
+// testOutboxTimer: a timer entry (Outbound.Timer) is claimed only once its
+// lease, its due time, has passed, keeps its Timer through the store, and
+// with an id that sorts at its due time holds back no entry written before
+// it is due.
+func testOutboxTimer(t *testing.T, s bot.Store) {
+	now := time.Now()
+	past, due := now.Add(-time.Minute), now.Add(10*time.Minute)
+	timer := bot.Outbound{
+		ID: fmt.Sprintf("%016x.%08x", due.UnixNano(), 9), Owner: alice, Platform: "slack",
+		Reply: bot.Reply{User: alice}, Created: now, LeaseUntil: due, Timer: "safety:k3x9",
+	}
+	// A reply written after the timer, and due to go out before it.
+	later := entry(alice, 1, past)
+	later.ID = fmt.Sprintf("%016x.%08x", now.UnixNano(), 10)
+	save(t, s, bot.Save{User: alice, Version: 0, State: sample(), Outbox: []bot.Outbound{timer}})
+	save(t, s, bot.Save{User: alice, AnyVersion: true, Outbox: []bot.Outbound{later}})
+	if got := claimAll(t, s); !reflect.DeepEqual(got[alice], []string{later.ID}) {
+		t.Fatalf("claimed %v before the timer is due, want only the reply %s", got, later.ID)
+	}
+	if err := s.AckOutbox(ctx(t), alice, later.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Only a store's clock can make the timer due; a store on the wall
+	// clock claims it when a lease in the past is written.
+	timer.LeaseUntil = past
+	save(t, s, bot.Save{User: alice, AnyVersion: true, Outbox: []bot.Outbound{timer}})
+	got, err := s.ClaimOutbox(ctx(t), time.Hour, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != timer.ID || got[0].Timer != "safety:k3x9" {
+		t.Fatalf("claimed %+v, want the timer with its Timer", got)
 	}
 }
