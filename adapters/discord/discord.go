@@ -46,9 +46,9 @@
 // Every REST call goes through discordgo's rate limiter, which waits out a
 // 429 (retrying, never dropping) and honours the rate-limit headers; the
 // limiter is shared by all shards. Sends are also paced below Discord's
-// global limit of 50 requests/s at Config.Rate (default 45) with one token
-// bucket: replies to people go before bulk sends such as scheduled
-// check-ins, and crisis replies are never held back. Interaction callbacks
+// global limit of 50 requests/s at Config.Rate (default 45) by
+// internal/pacer: crisis replies go first, then replies to people, then
+// bulk sends such as scheduled check-ins. Interaction callbacks
 // and follow-ups are exempt from the global limit and not paced.
 //
 // # Gateway faults
@@ -182,7 +182,7 @@ type Adapter struct {
 	rest    restAPI
 	intents discordgo.Intent
 	peer    map[string]bool
-	pace    *pacer
+	pace    restPacer
 
 	// newGateway makes the session of one shard.
 	newGateway func(shardID, shardCount int) gateway

@@ -3,11 +3,9 @@ package discord
 import (
 	"context"
 	"sync"
-	"sync/atomic"
-
-	"golang.org/x/time/rate"
 
 	"github.com/peerbot/peerbot/bot"
+	"github.com/peerbot/peerbot/internal/pacer"
 )
 
 // recentSet remembers the last n strings added.
@@ -46,16 +44,15 @@ func (r *recentSet) has(id string) bool {
 	return ok
 }
 
-// priority orders REST calls in the pacer.
-type priority int
+// priority orders REST calls in the pacer: urgent (crisis replies) first,
+// then interactive (replies to what someone just said or clicked), then
+// bulk (sends nobody is waiting for: scheduled check-ins, reminders).
+type priority = pacer.Priority
 
 const (
-	// bulk: sends nobody is waiting for (scheduled check-ins, reminders).
-	bulk priority = iota
-	// interactive: replies to what someone just said or clicked.
-	interactive
-	// urgent: crisis replies, never held back.
-	urgent
+	bulk        = pacer.Bulk
+	interactive = pacer.Interactive
+	urgent      = pacer.Urgent
 )
 
 type interactiveKey struct{}
@@ -76,34 +73,10 @@ func priorityOf(ctx context.Context, r bot.Reply) priority {
 	}
 }
 
-// pacer paces REST calls at a fixed rate with one token bucket (burst 1).
-// Bulk callers take their turn one at a time, so that at most one bulk
-// reservation is ahead of an interactive caller; urgent callers take a
-// token without waiting (the rate's margin below Discord's limit absorbs
-// them, and discordgo waits out a 429 if it comes to that).
-type pacer struct {
-	lim  *rate.Limiter
-	bulk sync.Mutex
-	// queued counts bulk callers waiting for their turn (a backlog gauge).
-	queued atomic.Int32
-}
+// restPacer paces REST calls below Discord's global limit; the limits of
+// each route are discordgo's to keep (it waits out a 429 too).
+type restPacer struct{ *pacer.Pacer }
 
-func newPacer(perSecond float64) *pacer {
-	return &pacer{lim: rate.NewLimiter(rate.Limit(perSecond), 1)}
-}
+func newPacer(perSecond float64) restPacer { return restPacer{pacer.New(perSecond, 0)} }
 
-func (p *pacer) wait(ctx context.Context, prio priority) error {
-	switch prio {
-	case urgent:
-		p.lim.Reserve()
-		return nil
-	case interactive:
-		return p.lim.Wait(ctx)
-	default:
-		p.queued.Add(1)
-		p.bulk.Lock()
-		defer p.bulk.Unlock()
-		defer p.queued.Add(-1)
-		return p.lim.Wait(ctx)
-	}
-}
+func (p restPacer) wait(ctx context.Context, prio priority) error { return p.Wait(ctx, "", prio) }
