@@ -88,6 +88,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/peerbot/peerbot/bot"
 	"github.com/peerbot/peerbot/internal/serial"
@@ -194,7 +195,7 @@ type Adapter struct {
 	mu      sync.Mutex
 	selfID  string // the bot user's id, from READY
 	appID   string // the application's id, from READY
-	dms     map[bot.UserID]*dmEntry
+	dms     *lru.Cache[bot.UserID, *dmEntry]
 	pending map[string]*pendingInteraction // by Ref
 
 	seen    *recentSet // event ids handled by this process
@@ -273,7 +274,7 @@ func New(cfg Config, engine Engine, log *slog.Logger) (*Adapter, error) {
 		limiter: discordgo.NewRatelimiter(),
 		peer:    peer,
 		pace:    newPacer(cfg.Rate),
-		dms:     map[bot.UserID]*dmEntry{},
+		dms:     newDMCache(),
 		pending: map[string]*pendingInteraction{},
 		seen:    newRecentSet(8192),
 		prompts: newPromptTracker(),

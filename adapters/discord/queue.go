@@ -2,47 +2,32 @@ package discord
 
 import (
 	"context"
-	"sync"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/peerbot/peerbot/bot"
 	"github.com/peerbot/peerbot/internal/pacer"
 )
 
-// recentSet remembers the last n strings added.
+// recentSet remembers the last n strings added: event ids handled by this
+// process, so that a redelivered event is handled once.
 type recentSet struct {
-	mu   sync.Mutex
-	set  map[string]struct{}
-	ring []string
-	next int
+	ids *lru.Cache[string, struct{}]
 }
 
 func newRecentSet(n int) *recentSet {
-	return &recentSet{set: make(map[string]struct{}, n), ring: make([]string, n)}
+	ids, _ := lru.New[string, struct{}](n) // fails only for n below 1
+	return &recentSet{ids: ids}
 }
 
 // add adds id and reports whether it was new.
 func (r *recentSet) add(id string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.set[id]; ok {
-		return false
-	}
-	if old := r.ring[r.next]; old != "" {
-		delete(r.set, old)
-	}
-	r.ring[r.next] = id
-	r.next = (r.next + 1) % len(r.ring)
-	r.set[id] = struct{}{}
-	return true
+	found, _ := r.ids.ContainsOrAdd(id, struct{}{})
+	return !found
 }
 
 // has reports whether id is in the set.
-func (r *recentSet) has(id string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, ok := r.set[id]
-	return ok
-}
+func (r *recentSet) has(id string) bool { return r.ids.Contains(id) }
 
 // priority orders REST calls in the pacer: urgent (crisis replies) first,
 // then interactive (replies to what someone just said or clicked), then

@@ -41,7 +41,7 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) error {
 		if err := a.sendEphemeral(ctx, ref, user, r.Text); err == nil {
 			// The user has seen an answer where they typed the command:
 			// a question that follows in the DM needs no pointer.
-			a.pointed.LoadOrStore(ref.String(), time.Now())
+			a.pointed.claim(ref.String())
 			return nil
 		} else if ctx.Err() != nil {
 			return ctx.Err()
@@ -209,16 +209,9 @@ func (a *Adapter) sendEphemeral(ctx context.Context, ref commandRef, user, text 
 
 // pointToDM tells the user, once per command, that the answer is in the DM.
 func (a *Adapter) pointToDM(ctx context.Context, ref commandRef, user string) {
-	now := time.Now()
-	if _, told := a.pointed.LoadOrStore(ref.String(), now); told {
-		return
+	if !a.pointed.claim(ref.String()) {
+		return // told already
 	}
-	a.pointed.Range(func(k, v any) bool {
-		if now.Sub(v.(time.Time)) > time.Hour {
-			a.pointed.Delete(k)
-		}
-		return true
-	})
 	if err := a.sendEphemeral(ctx, ref, user, "I've sent you a direct message — let's continue there."); err != nil && ctx.Err() == nil {
 		a.log.Debug("no pointer to the DM", "channel", ref.channel, "err", err)
 	}

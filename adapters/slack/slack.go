@@ -180,11 +180,11 @@ type Adapter struct {
 	// limits the method, and the burst would hold up the posts).
 	opening chan struct{}
 	users   *userCache
-	dms     sync.Map // Slack user id -> DM channel id
-	clicks  *clickState
+	dms     sync.Map  // Slack user id -> DM channel id
+	clicks  *claimSet // channel:ts:user of the prompts clicked
 	// pointed remembers slash commands whose user was already told to look
 	// in the DM.
-	pointed sync.Map // ref -> time.Time
+	pointed *claimSet // by commandRef
 
 	retries atomic.Int64 // writes retried after a 429 (for tests and metrics)
 	acks    ackStats
@@ -285,7 +285,8 @@ func New(cfg Config, engine Engine, logger *slog.Logger) (*Adapter, error) {
 		pace:    pacer.New(cfg.WorkspaceRate, cfg.ChannelRate),
 		ready:   make(chan struct{}),
 		users:   newUserCache(),
-		clicks:  newClickState(),
+		clicks:  newClaimSet(),
+		pointed: newClaimSet(),
 		listen:  net.Listen,
 		opening: make(chan struct{}, maxOpening),
 	}
