@@ -25,18 +25,13 @@
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/peerbot/peerbot/bot"
 )
@@ -49,10 +44,10 @@ type Config struct {
 	// the XDG base directory spec so that a plain `peerbot` keeps its data
 	// where the user expects it: $XDG_DATA_HOME/peerbot, else
 	// ~/.local/share/peerbot, else ./peerbot-data.
-	DataDir string `yaml:"data_dir"`
+	DataDir string `yaml:"data_dir" config:"path"`
 	// FlowsDir holds extra flows, and flows that replace built-in ones of
 	// the same id; "" means the built-in flows only.
-	FlowsDir string `yaml:"flows_dir"`
+	FlowsDir string `yaml:"flows_dir" config:"path"`
 	// Timezone is the IANA time zone given to new users until they set
 	// their own; default "UTC".
 	Timezone string `yaml:"timezone"`
@@ -283,6 +278,7 @@ func Load(path string) (*Config, error) {
 		errs = decode(c, path, data)
 	}
 	applyEnv(c)
+	c.normalise()
 	errs = append(errs, c.check()...)
 	if len(errs) > 0 {
 		return nil, joinErrors(errs)
@@ -311,30 +307,6 @@ func (c *Config) SlogLevel() slog.Level {
 	default:
 		return slog.LevelInfo
 	}
-}
-
-// decode reads the YAML document in data into c.
-func decode(c *Config, file string, data []byte) []*Error {
-	d := &decoder{file: file, cfg: c}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil // an empty file means the defaults
-		}
-		return []*Error{syntaxError(file, err)}
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		line := 0
-		if err == nil {
-			line = extra.Line
-		}
-		// A second document would be silently ignored; say so instead.
-		d.errorf(line, "", "more than one YAML document; a config file holds one")
-	}
-	d.document(&doc)
-	return d.errs
 }
 
 // expandHome turns a leading "~/" into the home directory, because people

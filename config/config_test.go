@@ -4,10 +4,12 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	_ "time/tzdata" // the tests must not depend on the machine's zoneinfo
 )
@@ -372,5 +374,69 @@ func TestExampleIsDefault(t *testing.T) {
 	want.File = "example.yaml"
 	if got := exported(c); !reflect.DeepEqual(got, want) {
 		t.Errorf("example.yaml differs from Default():\n got  %+v\n want %+v", got, want)
+	}
+}
+
+// TestSyntaxErrorLine: a YAML syntax error points at the offending line,
+// not at the start of the block around it, where yaml.v3 reports some.
+func TestSyntaxErrorLine(t *testing.T) {
+	clearEnv(t)
+	tests := []struct {
+		name, file string
+		line       int
+	}{
+		{"list item indented less", "crisis:\n  resources:\n   - Call 999.\n  - Call 112.\n", 4},
+		{"key indented less", "community:\n    name: Harbour\n  retention_days: 30\n", 3},
+		{"key indented more", "timezone: UTC\nlog_level: info\n  community: x\n", 3},
+		{"unclosed quote", "timezone: UTC\ncommunity:\n  name: \"Harbour\n  retention_days: 30\n", 3},
+		{"unclosed list", "timezone: UTC\nslack:\n  peer_channels: [C1, C2\n  mode: socket\n", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "peerbot.yaml")
+			if err := os.WriteFile(path, []byte(tt.file), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(path)
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Line != tt.line || !strings.Contains(ce.Msg, "invalid YAML") {
+				t.Errorf("Load = %v, want invalid YAML at line %d", err, tt.line)
+			}
+		})
+	}
+}
+
+// TestShutdownTimeout: a duration is a string such as 1m30s, and positive.
+func TestShutdownTimeout(t *testing.T) {
+	clearEnv(t)
+	tests := []struct {
+		value string
+		want  time.Duration
+		err   string
+	}{
+		{value: "1m30s", want: 90 * time.Second},
+		{value: "", want: DefaultShutdownTimeout},
+		{value: "0s", err: `peerbot.yaml:1: shutdown_timeout: "0s" is not usable as a positive duration such as 20s or 1m30s`},
+		{value: "soon", err: `peerbot.yaml:1: shutdown_timeout: "soon" is not usable as a positive duration`},
+		{value: "20", err: `peerbot.yaml:1: shutdown_timeout: expected a positive duration such as 20s or 1m30s, got the number 20`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "peerbot.yaml")
+			if err := os.WriteFile(path, []byte("shutdown_timeout: "+tt.value+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Load(path)
+			if tt.err != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), filepath.Join(dir, tt.err)) {
+					t.Fatalf("err = %v, want %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil || c.ShutdownTimeout != tt.want {
+				t.Fatalf("Load = %v, %v; want %v", c.ShutdownTimeout, err, tt.want)
+			}
+		})
 	}
 }

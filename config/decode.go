@@ -1,125 +1,116 @@
 package config
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/peerbot/peerbot/internal/suggest"
-
 	"gopkg.in/yaml.v3"
+
+	"github.com/peerbot/peerbot/internal/suggest"
 )
 
-// decoder walks the YAML node tree by hand rather than with
-// yaml.Unmarshal, because Unmarshal stops at the first error and cannot
-// refuse unknown keys with a line number for each.
-type decoder struct {
-	file string
-	cfg  *Config
-	errs []*Error
+// decode reads the YAML document in data into c. yaml.v3 converts each
+// value; the walk around it does what its KnownFields(true) cannot: name an
+// unknown key by its dotted path with the closest known key, refuse a
+// number where a string belongs (yaml.v3 turns 3 into "3"), keep going
+// after a bad value so that every problem is reported at once, and record
+// the line of each key for the errors Validate finds later.
+func decode(c *Config, file string, data []byte) []*Error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // an empty file means the defaults
+		}
+		return []*Error{syntaxError(file, data, err)}
+	}
+	d := &decoder{file: file, src: c.src}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		line := 0
+		if err == nil {
+			line = extra.Line
+		}
+		// A second document would be silently ignored; say so instead.
+		d.errorf(line, "", "more than one YAML document; a config file holds one")
+	}
+	if len(doc.Content) > 0 {
+		d.value(doc.Content[0], doc.Content[0], reflect.ValueOf(c).Elem(), "", field{})
+	}
+	return d.errs
 }
 
-// field decodes the value of one key; k is the key node (its line is where
-// errors point) and key the dotted path.
-type field func(k, v *yaml.Node, key string)
+type decoder struct {
+	file string
+	src  map[string]source
+	errs []*Error
+}
 
 func (d *decoder) errorf(line int, key, format string, args ...any) {
 	d.errs = append(d.errs, &Error{File: d.file, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
-// set records where key was set, for errors found later by Validate.
-func (d *decoder) set(k *yaml.Node, key string) {
-	d.cfg.src[key] = source{file: d.file, line: k.Line}
+// field is one key of a mapping: its Go field, and whether the value is a
+// file path (tag `config:"path"`), taken from the config file's directory
+// when relative so that its meaning does not depend on where the bot is
+// started.
+type field struct {
+	index  []int
+	isPath bool
 }
 
-func (d *decoder) document(doc *yaml.Node) {
-	n := doc
-	if n.Kind == yaml.DocumentNode {
-		if len(n.Content) == 0 {
-			return
+// fields returns the keys of struct type t, from its yaml tags; fields
+// tagged "-" (the secrets) are not keys.
+func fields(t reflect.Type) map[string]field {
+	out := map[string]field{}
+	for _, f := range reflect.VisibleFields(t) {
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if !f.IsExported() || name == "" || name == "-" {
+			continue
 		}
-		n = n.Content[0]
+		out[name] = field{index: f.Index, isPath: f.Tag.Get("config") == "path"}
 	}
-	c := d.cfg
-	d.mapping(n, "", map[string]field{
-		"data_dir":         d.path(&c.DataDir),
-		"flows_dir":        d.path(&c.FlowsDir),
-		"timezone":         d.str(&c.Timezone, nil),
-		"log_level":        d.str(&c.LogLevel, normLevel),
-		"shutdown_timeout": d.duration(&c.ShutdownTimeout),
-		"log": func(k, v *yaml.Node, key string) {
-			d.mapping(v, key, map[string]field{"format": d.str(&c.Log.Format, strings.ToLower)})
-		},
-		"community": func(k, v *yaml.Node, key string) {
-			d.mapping(v, key, map[string]field{
-				"name":           d.str(&c.Community.Name, nil),
-				"retention_days": d.integer(&c.Community.Retention),
-			})
-		},
-		"crisis": func(k, v *yaml.Node, key string) {
-			d.mapping(v, key, map[string]field{
-				"resources": d.strings(&c.Crisis.Resources),
-			})
-		},
-		"http": func(k, v *yaml.Node, key string) {
-			d.mapping(v, key, map[string]field{"addr": d.str(&c.HTTP.Addr, nil)})
-		},
-		"slack": func(k, v *yaml.Node, key string) {
-			d.mapping(v, key, map[string]field{
-				"mode":           d.str(&c.Slack.Mode, strings.ToLower),
-				"api_url":        d.str(&c.Slack.APIURL, nil),
-				"peer_channels":  d.strings(&c.Slack.PeerChannels),
-				"workspace_rate": d.number(&c.Slack.WorkspaceRate),
-				"channel_rate":   d.number(&c.Slack.ChannelRate),
-			})
-		},
-		"discord": func(k, v *yaml.Node, key string) {
-			d.mapping(v, key, map[string]field{
-				"api_url":          d.str(&c.Discord.APIURL, nil),
-				"guild_ids":        d.strings(&c.Discord.GuildIDs),
-				"shard_count":      d.integer(&c.Discord.ShardCount),
-				"shard_id":         d.integer(&c.Discord.ShardID),
-				"fallback_channel": d.str(&c.Discord.FallbackChannel, nil),
-				"peer_channels":    d.strings(&c.Discord.PeerChannels),
-				"rate":             d.number(&c.Discord.Rate),
-				"client_id":        d.str(&c.Discord.ClientID, strings.TrimSpace),
-			})
-		},
-		"redis": func(k, v *yaml.Node, key string) {
-			d.set(k, key)
-			d.mapping(v, key, map[string]field{
-				"url":         d.str(&c.Redis.URL, nil),
-				"prefix":      d.str(&c.Redis.Prefix, nil),
-				"history_max": d.integer(&c.Redis.HistoryMax),
-				"sentinel": func(k, v *yaml.Node, key string) {
-					d.mapping(v, key, map[string]field{
-						"master": d.str(&c.Redis.Sentinel.Master, nil),
-						"addrs":  d.strings(&c.Redis.Sentinel.Addrs),
-					})
-				},
-				"cluster": func(k, v *yaml.Node, key string) {
-					d.mapping(v, key, map[string]field{
-						"addrs": d.strings(&c.Redis.Cluster.Addrs),
-					})
-				},
-			})
-		},
-	})
+	return out
 }
 
-// mapping decodes a mapping node whose keys are fields. A null value (a key
-// with nothing after it) leaves the defaults alone.
-func (d *decoder) mapping(n *yaml.Node, path string, fields map[string]field) {
-	n = resolve(n)
-	if isNull(n) {
-		return
+// value decodes v into dst; k is its key node, where most errors point. A
+// null value (a key with nothing after it) leaves the default alone.
+func (d *decoder) value(k, v *yaml.Node, dst reflect.Value, key string, f field) {
+	v = resolve(v)
+	switch {
+	case isNull(v):
+	case dst.Kind() == reflect.Struct:
+		d.mapping(v, dst, key)
+	case dst.Kind() == reflect.Slice:
+		d.list(k, v, dst, key)
+	case f.isPath:
+		var p string
+		if d.scalar(v, reflect.ValueOf(&p).Elem(), k.Line, key) && p != "" { // "" keeps the default
+			if p = expandHome(p); !filepath.IsAbs(p) {
+				p = filepath.Join(filepath.Dir(d.file), p)
+			}
+			dst.SetString(p)
+		}
+	default:
+		d.scalar(v, dst, k.Line, key)
 	}
+}
+
+// mapping decodes a mapping into the struct dst, key by key.
+func (d *decoder) mapping(n *yaml.Node, dst reflect.Value, path string) {
 	if n.Kind != yaml.MappingNode {
 		d.errorf(n.Line, path, "expected a mapping of keys to values, got %s", describe(n))
 		return
 	}
+	known := fields(dst.Type())
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := resolve(n.Content[i]), n.Content[i+1]
@@ -133,18 +124,19 @@ func (d *decoder) mapping(n *yaml.Node, path string, fields map[string]field) {
 			continue
 		}
 		seen[k.Value] = k.Line
-		f, ok := fields[k.Value]
+		f, ok := known[k.Value]
 		if !ok {
-			d.unknown(k, path, key, fields)
+			d.unknown(k, path, key, known)
 			continue
 		}
-		f(k, v, key)
+		d.src[key] = source{file: d.file, line: k.Line}
+		d.value(k, v, dst.FieldByIndex(f.index), key, f)
 	}
 }
 
-// unknown reports a key that is not in fields, with a suggestion when it
+// unknown reports a key that is not in known, with a suggestion when it
 // looks like a typo of one that is.
-func (d *decoder) unknown(k *yaml.Node, path, key string, fields map[string]field) {
+func (d *decoder) unknown(k *yaml.Node, path, key string, known map[string]field) {
 	lower := strings.ToLower(k.Value)
 	for _, w := range []string{"token", "secret", "password", "passwd", "api_key", "apikey"} {
 		if strings.Contains(lower, w) {
@@ -152,11 +144,7 @@ func (d *decoder) unknown(k *yaml.Node, path, key string, fields map[string]fiel
 			return
 		}
 	}
-	names := make([]string, 0, len(fields))
-	for name := range fields {
-		names = append(names, name)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(known))
 	if best := suggest.Closest(lower, names); best != "" {
 		d.errorf(k.Line, "", "unknown key %q (did you mean %q?)", key, join(path, best))
 		return
@@ -164,134 +152,56 @@ func (d *decoder) unknown(k *yaml.Node, path, key string, fields map[string]fiel
 	d.errorf(k.Line, "", "unknown key %q (known keys: %s)", key, strings.Join(names, ", "))
 }
 
-// str decodes a string; norm, when set, normalises it.
-func (d *decoder) str(dst *string, norm func(string) string) field {
-	return func(k, v *yaml.Node, key string) {
-		v = resolve(v)
-		if isNull(v) {
-			return
-		}
-		if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
-			d.errorf(k.Line, key, "expected a string, got %s", describe(v))
-			return
-		}
-		d.set(k, key)
-		*dst = v.Value
-		if norm != nil {
-			*dst = norm(v.Value)
-		}
-	}
-}
-
-// duration decodes a positive Go duration such as "20s" or "1m30s".
-func (d *decoder) duration(dst *time.Duration) field {
-	return func(k, v *yaml.Node, key string) {
-		var s string
-		d.str(&s, nil)(k, v, key)
-		if s == "" {
-			return
-		}
-		dur, err := time.ParseDuration(s)
-		if err != nil || dur <= 0 {
-			d.errorf(k.Line, key, "expected a positive duration such as 20s or 1m30s, got %q", s)
-			return
-		}
-		*dst = dur
-	}
-}
-
-// path decodes a file system path. An empty value keeps the default; a
-// relative one is taken from the config file's directory, so that the
-// meaning of the file does not depend on where the bot is started.
-func (d *decoder) path(dst *string) field {
-	return func(k, v *yaml.Node, key string) {
-		var p string
-		d.str(&p, nil)(k, v, key)
-		if p == "" {
-			return
-		}
-		p = expandHome(p)
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(filepath.Dir(d.file), p)
-		}
-		*dst = p
-	}
-}
-
-func (d *decoder) integer(dst *int) field {
-	return func(k, v *yaml.Node, key string) {
-		v = resolve(v)
-		if isNull(v) {
-			return
-		}
-		if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!int" {
-			d.errorf(k.Line, key, "expected a whole number, got %s", describe(v))
-			return
-		}
-		var n int
-		if err := v.Decode(&n); err != nil {
-			d.errorf(k.Line, key, "%q is not a usable whole number", v.Value)
-			return
-		}
-		d.set(k, key)
-		*dst = n
-	}
-}
-
-// number decodes an integer or a decimal number.
-func (d *decoder) number(dst *float64) field {
-	return func(k, v *yaml.Node, key string) {
-		v = resolve(v)
-		if isNull(v) {
-			return
-		}
-		if v.Kind != yaml.ScalarNode || (v.ShortTag() != "!!int" && v.ShortTag() != "!!float") {
-			d.errorf(k.Line, key, "expected a number, got %s", describe(v))
-			return
-		}
-		var f float64
-		if err := v.Decode(&f); err != nil {
-			d.errorf(k.Line, key, "%q is not a usable number", v.Value)
-			return
-		}
-		d.set(k, key)
-		*dst = f
-	}
-}
-
-// strings decodes a list of strings. An empty list keeps the default, as a
+// list decodes a list of strings. An empty list keeps the default, as a
 // missing key does.
-func (d *decoder) strings(dst *[]string) field {
-	return func(k, v *yaml.Node, key string) {
-		v = resolve(v)
-		if isNull(v) {
-			return
-		}
-		if v.Kind != yaml.SequenceNode {
-			d.errorf(k.Line, key, "expected a list of strings, got %s", describe(v))
-			return
-		}
-		var out []string
-		for i, item := range v.Content {
-			item = resolve(item)
-			ikey := fmt.Sprintf("%s[%d]", key, i)
-			d.cfg.src[ikey] = source{file: d.file, line: item.Line}
-			if item.Kind != yaml.ScalarNode || item.ShortTag() != "!!str" {
-				d.errorf(item.Line, ikey, "expected a string, got %s", describe(item))
-				// A placeholder keeps the indexes of later items right
-				// for Validate; the config is rejected anyway.
-				out = append(out, "(invalid)")
-				continue
-			}
-			out = append(out, item.Value)
-		}
-		// Keep the items even after a bad one, so that Validate still
-		// reports problems with the others: every error at once.
-		if len(out) > 0 {
-			d.set(k, key)
-			*dst = out
-		}
+func (d *decoder) list(k, v *yaml.Node, dst reflect.Value, key string) {
+	if v.Kind != yaml.SequenceNode {
+		d.errorf(k.Line, key, "expected a list of strings, got %s", describe(v))
+		return
 	}
+	var out []string
+	for i, item := range v.Content {
+		item = resolve(item)
+		ikey := fmt.Sprintf("%s[%d]", key, i)
+		d.src[ikey] = source{file: d.file, line: item.Line}
+		// A bad item is kept as a placeholder, so that Validate still
+		// reports problems with the others at their right indexes; the
+		// config is rejected anyway.
+		s := "(invalid)"
+		d.scalar(item, reflect.ValueOf(&s).Elem(), item.Line, ikey)
+		out = append(out, s)
+	}
+	if len(out) > 0 {
+		dst.Set(reflect.ValueOf(out))
+	}
+}
+
+var durationType = reflect.TypeFor[time.Duration]()
+
+// scalar decodes the scalar n into dst (a string, whole number, number or
+// duration) when its YAML type is the one dst needs; it reports whether it
+// did.
+func (d *decoder) scalar(n *yaml.Node, dst reflect.Value, line int, key string) bool {
+	what, tags := "a string", []string{"!!str"}
+	switch {
+	case dst.Type() == durationType:
+		what = "a positive duration such as 20s or 1m30s"
+	case dst.Kind() == reflect.Int:
+		what, tags = "a whole number", []string{"!!int"}
+	case dst.Kind() == reflect.Float64:
+		what, tags = "a number", []string{"!!int", "!!float"}
+	}
+	if n.Kind != yaml.ScalarNode || !slices.Contains(tags, n.ShortTag()) {
+		d.errorf(line, key, "expected %s, got %s", what, describe(n))
+		return false
+	}
+	v := reflect.New(dst.Type())
+	if err := n.Decode(v.Interface()); err != nil || (dst.Type() == durationType && v.Elem().Int() <= 0) {
+		d.errorf(line, key, "%q is not usable as %s", n.Value, what)
+		return false
+	}
+	dst.Set(v.Elem())
+	return true
 }
 
 // resolve follows YAML aliases (*name) to the node they stand for.
@@ -317,9 +227,7 @@ func describe(n *yaml.Node) string {
 		switch n.ShortTag() {
 		case "!!str":
 			return fmt.Sprintf("the string %q", n.Value)
-		case "!!int":
-			return "the number " + n.Value
-		case "!!float":
+		case "!!int", "!!float":
 			return "the number " + n.Value
 		case "!!bool":
 			return "the boolean " + n.Value

@@ -20,8 +20,8 @@ type envVar struct {
 var envVars = []envVar{
 	{"PEERBOT_DATA_DIR", "data_dir", func(c *Config, v string) { c.DataDir = expandHome(v) }},
 	{"PEERBOT_FLOWS_DIR", "flows_dir", func(c *Config, v string) { c.FlowsDir = expandHome(v) }},
-	{"PEERBOT_LOG_LEVEL", "log_level", func(c *Config, v string) { c.LogLevel = normLevel(v) }},
-	{"PEERBOT_LOG_FORMAT", "log.format", func(c *Config, v string) { c.Log.Format = strings.ToLower(strings.TrimSpace(v)) }},
+	{"PEERBOT_LOG_LEVEL", "log_level", func(c *Config, v string) { c.LogLevel = v }},
+	{"PEERBOT_LOG_FORMAT", "log.format", func(c *Config, v string) { c.Log.Format = v }},
 	{"PEERBOT_TIMEZONE", "timezone", func(c *Config, v string) { c.Timezone = v }},
 	// The URL may carry a password, so it is a secret too.
 	{"PEERBOT_REDIS_URL", "redis.url", func(c *Config, v string) { c.Redis.URL = v }},
@@ -48,12 +48,16 @@ func applyEnv(c *Config) {
 	}
 }
 
-// normLevel accepts log levels in any case, since environment variables
-// are often written in upper case, and the common alias "warning".
-func normLevel(v string) string {
-	v = strings.ToLower(strings.TrimSpace(v))
-	if v == "warning" {
-		return "warn"
+// normalise accepts the values people write in other cases and spellings,
+// from the file and the environment alike: log levels and formats in any
+// case (environment variables are often upper case), the common alias
+// "warning", and a client id pasted with spaces around it.
+func (c *Config) normalise() {
+	c.LogLevel = strings.ToLower(strings.TrimSpace(c.LogLevel))
+	if c.LogLevel == "warning" {
+		c.LogLevel = "warn"
 	}
-	return v
+	c.Log.Format = strings.ToLower(strings.TrimSpace(c.Log.Format))
+	c.Slack.Mode = strings.ToLower(c.Slack.Mode)
+	c.Discord.ClientID = strings.TrimSpace(c.Discord.ClientID)
 }

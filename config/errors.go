@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Error is one problem with the configuration, located where the value came
@@ -76,12 +78,31 @@ func joinErrors(errs []*Error) error {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// syntaxError turns a yaml.v3 parse error into an *Error with the line.
-func syntaxError(file string, err error) *Error {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &Error{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
+// syntaxError turns a yaml.v3 parse error in data into an *Error at the
+// offending line.
+func syntaxError(file string, data []byte, err error) *Error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return &Error{File: file, Msg: "invalid YAML: " + msg}
 	}
-	return &Error{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+	line, _ := strconv.Atoi(m[1])
+	return &Error{File: file, Line: problemLine(data, line, m[2]), Msg: "invalid YAML: " + m[2]}
+}
+
+// problemLine finds the line of a parse error that yaml.v3 reported at
+// line: it names the line where the enclosing block starts (a mis-indented
+// line 3 under a mapping that starts at line 1 is reported at line 1). The
+// first prefix of the file, from line on, that fails with the same problem
+// ends at the offending line.
+func problemLine(data []byte, line int, problem string) int {
+	lines := strings.SplitAfter(string(data), "\n")
+	for end := line; end <= len(lines); end++ {
+		var n yaml.Node
+		err := yaml.Unmarshal([]byte(strings.Join(lines[:end], "")), &n)
+		if m := yamlLine.FindStringSubmatch(fmt.Sprint(err)); m != nil && m[2] == problem {
+			return end
+		}
+	}
+	return line
 }

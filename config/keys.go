@@ -2,16 +2,16 @@ package config
 
 import (
 	"bytes"
+	"maps"
+	"reflect"
 	"slices"
 
 	"gopkg.in/yaml.v3"
 )
 
-// TopLevelKeys are the keys a config file may have at its top level.
-var TopLevelKeys = []string{
-	"data_dir", "flows_dir", "timezone", "log_level", "shutdown_timeout", "log", "community", "crisis",
-	"redis", "http", "slack", "discord",
-}
+// TopLevelKeys are the keys a config file may have at its top level, in
+// alphabetical order; Config's yaml tags are the one list of them.
+var TopLevelKeys = slices.Sorted(maps.Keys(fields(reflect.TypeFor[Config]())))
 
 // IsTopLevelKey reports whether key is one of TopLevelKeys.
 func IsTopLevelKey(key string) bool { return slices.Contains(TopLevelKeys, key) }

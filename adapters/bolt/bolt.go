@@ -102,7 +102,10 @@ type Store struct {
 	path  string
 	clock bot.Clock
 
-	noSweeper bool          // tests sweep by hand
+	noSweeper bool // tests sweep by hand
+	// onSaveRun, when set, is called at each run of a save's transaction
+	// function: tests count the runs bbolt makes.
+	onSaveRun func(bot.UserID)
 	stop      chan struct{} // closed by Close to end the sweeper
 	swept     chan struct{} // closed when the sweeper has ended
 	closeOnce sync.Once
@@ -283,6 +286,9 @@ func (s *Store) Save(ctx context.Context, sv bot.Save) error {
 	var outcome error
 	var version int64
 	fn := func(tx *bbolt.Tx) error {
+		if s.onSaveRun != nil {
+			s.onSaveRun(sv.User)
+		}
 		outcome, version = nil, sv.Version
 		seen := tx.Bucket(bucketSeen)
 		if markKey != nil && markLive(seen.Get(markKey), now.Unix()) {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -417,54 +418,70 @@ func TestCloseTwice(t *testing.T) {
 
 // TestFailingSaveInBatch makes one save in a batch fail while writing (a key
 // bbolt refuses), so bbolt rolls the batch back and runs the other saves
-// again: each of them must still apply exactly once.
+// again: each of them must still apply exactly once. It runs in a synctest
+// bubble, where the batch's timer fires only once every save is waiting in
+// it, so the failing save joins last, after the others.
 func TestFailingSaveInBatch(t *testing.T) {
-	ctx := t.Context()
-	s := open(t, filepath.Join(t.TempDir(), "peerbot.db"))
-	s.db.MaxBatchDelay = 200 * time.Millisecond // one batch for all
-	huge := bot.UserID(strings.Repeat("x", bbolt.MaxKeySize+1))
-	const users = 20
-	var wg sync.WaitGroup
-	var failed atomic.Value
-	for i := range users {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		s := open(t, filepath.Join(t.TempDir(), "peerbot.db"))
+		s.db.MaxBatchDelay = time.Second // one batch for all
+		var mu sync.Mutex
+		runs := map[bot.UserID]int{}
+		s.onSaveRun = func(user bot.UserID) {
+			mu.Lock()
+			defer mu.Unlock()
+			runs[user]++
+		}
+		huge := bot.UserID(strings.Repeat("x", bbolt.MaxKeySize+1))
+		const users = 20
+		var wg sync.WaitGroup
+		var failed atomic.Value
+		for i := range users {
+			wg.Go(func() {
+				user := bot.UserID(fmt.Sprintf("u%d", i))
+				st := &bot.State{Streak: bot.Streak{Days: 1}}
+				err := s.Save(ctx, bot.Save{User: user, EventID: "ev", State: st,
+					History: []bot.Record{{Flow: "a"}}, Flags: []bot.Flag{{ID: "f"}}})
+				if err != nil {
+					failed.Store(err)
+				} else if st.Version != 1 {
+					failed.Store(fmt.Errorf("%s: Version %d after save", user, st.Version))
+				}
+			})
+		}
+		synctest.Wait() // every save waits in the batch; none has run
 		wg.Go(func() {
-			user := bot.UserID(fmt.Sprintf("u%d", i))
-			st := &bot.State{Streak: bot.Streak{Days: 1}}
-			err := s.Save(ctx, bot.Save{User: user, EventID: "ev", State: st,
-				History: []bot.Record{{Flow: "a"}}, Flags: []bot.Flag{{ID: "f"}}})
-			if err != nil {
-				failed.Store(err)
-			} else if st.Version != 1 {
-				failed.Store(fmt.Errorf("%s: Version %d after save", user, st.Version))
+			err := s.Save(ctx, bot.Save{User: huge, State: &bot.State{}})
+			if bot.ErrorCode(err) != bot.EINVALID {
+				failed.Store(fmt.Errorf("save with a huge key: %v", err))
 			}
 		})
-	}
-	wg.Go(func() {
-		// Join the batch last, so that the saves before it have run once
-		// in the transaction that fails.
-		time.Sleep(50 * time.Millisecond)
-		err := s.Save(ctx, bot.Save{User: huge, State: &bot.State{}})
-		if bot.ErrorCode(err) != bot.EINVALID {
-			failed.Store(fmt.Errorf("save with a huge key: %v", err))
+		wg.Wait()
+		if err := failed.Load(); err != nil {
+			t.Fatal(err)
+		}
+		// Each ran in the transaction that failed, then again without
+		// the failing save.
+		for i := range users {
+			if user := bot.UserID(fmt.Sprintf("u%d", i)); runs[user] != 2 {
+				t.Errorf("%s: its save ran %d times, want 2 (once in the failed batch, once after)", user, runs[user])
+			}
+		}
+		for i := range users {
+			user := bot.UserID(fmt.Sprintf("u%d", i))
+			st, err := s.Load(ctx, user, "ev")
+			if err != nil || st.Version != 1 || !st.Seen || st.Streak.Days != 1 {
+				t.Errorf("%s: %+v, %v", user, st, err)
+			}
+			if rs, _ := s.History(ctx, user, "", 0); len(rs) != 1 {
+				t.Errorf("%s: %d history records, want 1", user, len(rs))
+			}
+			if fs, _ := s.Flags(ctx, user); len(fs) != 1 {
+				t.Errorf("%s: %d flags, want 1", user, len(fs))
+			}
 		}
 	})
-	wg.Wait()
-	if err := failed.Load(); err != nil {
-		t.Fatal(err)
-	}
-	for i := range users {
-		user := bot.UserID(fmt.Sprintf("u%d", i))
-		st, err := s.Load(ctx, user, "ev")
-		if err != nil || st.Version != 1 || !st.Seen || st.Streak.Days != 1 {
-			t.Errorf("%s: %+v, %v", user, st, err)
-		}
-		if rs, _ := s.History(ctx, user, "", 0); len(rs) != 1 {
-			t.Errorf("%s: %d history records, want 1", user, len(rs))
-		}
-		if fs, _ := s.Flags(ctx, user); len(fs) != 1 {
-			t.Errorf("%s: %d flags, want 1", user, len(fs))
-		}
-	}
 }
 
 // BenchmarkSaveParallel measures durable answered steps: each goroutine is

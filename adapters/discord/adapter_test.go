@@ -515,9 +515,9 @@ func TestPacerPriority(t *testing.T) {
 		})
 	}
 	<-first // the first bulk send took the free turn; the rest queue
-	for deadline := time.Now().Add(10 * time.Second); p.queued.Load() < backlog-1; {
+	for deadline := time.Now().Add(10 * time.Second); p.Waiting() < backlog-1; {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d bulk sends queued, want %d", p.queued.Load(), backlog-1)
+			t.Fatalf("only %d bulk sends queued, want %d", p.Waiting(), backlog-1)
 		}
 		runtime.Gosched()
 	}

@@ -49,9 +49,9 @@
 // Every REST call goes through discordgo's rate limiter, which waits out a
 // 429 (retrying, never dropping) and honours the rate-limit headers; the
 // limiter is shared by all shards. Sends are also paced below Discord's
-// global limit of 50 requests/s at Config.Rate (default 45) with one token
-// bucket: replies to people go before bulk sends such as scheduled
-// check-ins, and crisis replies are never held back. Interaction callbacks
+// global limit of 50 requests/s at Config.Rate (default 45) by
+// internal/pacer: crisis replies go first, then replies to people, then
+// bulk sends such as scheduled check-ins. Interaction callbacks
 // and follow-ups are exempt from the global limit and not paced.
 //
 // # Gateway faults
@@ -91,6 +91,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/peerbot/peerbot/bot"
 	"github.com/peerbot/peerbot/internal/serial"
@@ -185,7 +186,7 @@ type Adapter struct {
 	rest    restAPI
 	intents discordgo.Intent
 	peer    map[string]bool
-	pace    *pacer
+	pace    restPacer
 
 	// newGateway makes the session of one shard.
 	newGateway func(shardID, shardCount int) gateway
@@ -197,7 +198,7 @@ type Adapter struct {
 	mu      sync.Mutex
 	selfID  string // the bot user's id, from READY
 	appID   string // the application's id, from READY
-	dms     map[bot.UserID]*dmEntry
+	dms     *lru.Cache[bot.UserID, *dmEntry]
 	pending map[string]*pendingInteraction // by Ref
 
 	seen    *recentSet // event ids handled by this process
@@ -279,7 +280,7 @@ func New(cfg Config, engine Engine, log *slog.Logger) (*Adapter, error) {
 		limiter: discordgo.NewRatelimiter(),
 		peer:    peer,
 		pace:    newPacer(cfg.Rate),
-		dms:     map[bot.UserID]*dmEntry{},
+		dms:     newDMCache(),
 		pending: map[string]*pendingInteraction{},
 		seen:    newRecentSet(8192),
 		prompts: newPromptTracker(),

@@ -2,60 +2,42 @@ package discord
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
 
-	"golang.org/x/time/rate"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/peerbot/peerbot/bot"
+	"github.com/peerbot/peerbot/internal/pacer"
 )
 
-// recentSet remembers the last n strings added.
+// recentSet remembers the last n strings added: event ids handled by this
+// process, so that a redelivered event is handled once.
 type recentSet struct {
-	mu   sync.Mutex
-	set  map[string]struct{}
-	ring []string
-	next int
+	ids *lru.Cache[string, struct{}]
 }
 
 func newRecentSet(n int) *recentSet {
-	return &recentSet{set: make(map[string]struct{}, n), ring: make([]string, n)}
+	ids, _ := lru.New[string, struct{}](n) // fails only for n below 1
+	return &recentSet{ids: ids}
 }
 
 // add adds id and reports whether it was new.
 func (r *recentSet) add(id string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.set[id]; ok {
-		return false
-	}
-	if old := r.ring[r.next]; old != "" {
-		delete(r.set, old)
-	}
-	r.ring[r.next] = id
-	r.next = (r.next + 1) % len(r.ring)
-	r.set[id] = struct{}{}
-	return true
+	found, _ := r.ids.ContainsOrAdd(id, struct{}{})
+	return !found
 }
 
 // has reports whether id is in the set.
-func (r *recentSet) has(id string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, ok := r.set[id]
-	return ok
-}
+func (r *recentSet) has(id string) bool { return r.ids.Contains(id) }
 
-// priority orders REST calls in the pacer.
-type priority int
+// priority orders REST calls in the pacer: urgent (crisis replies) first,
+// then interactive (replies to what someone just said or clicked), then
+// bulk (sends nobody is waiting for: scheduled check-ins, reminders).
+type priority = pacer.Priority
 
 const (
-	// bulk: sends nobody is waiting for (scheduled check-ins, reminders).
-	bulk priority = iota
-	// interactive: replies to what someone just said or clicked.
-	interactive
-	// urgent: crisis replies, never held back.
-	urgent
+	bulk        = pacer.Bulk
+	interactive = pacer.Interactive
+	urgent      = pacer.Urgent
 )
 
 type interactiveKey struct{}
@@ -76,34 +58,10 @@ func priorityOf(ctx context.Context, r bot.Reply) priority {
 	}
 }
 
-// pacer paces REST calls at a fixed rate with one token bucket (burst 1).
-// Bulk callers take their turn one at a time, so that at most one bulk
-// reservation is ahead of an interactive caller; urgent callers take a
-// token without waiting (the rate's margin below Discord's limit absorbs
-// them, and discordgo waits out a 429 if it comes to that).
-type pacer struct {
-	lim  *rate.Limiter
-	bulk sync.Mutex
-	// queued counts bulk callers waiting for their turn (a backlog gauge).
-	queued atomic.Int32
-}
+// restPacer paces REST calls below Discord's global limit; the limits of
+// each route are discordgo's to keep (it waits out a 429 too).
+type restPacer struct{ *pacer.Pacer }
 
-func newPacer(perSecond float64) *pacer {
-	return &pacer{lim: rate.NewLimiter(rate.Limit(perSecond), 1)}
-}
+func newPacer(perSecond float64) restPacer { return restPacer{pacer.New(perSecond, 0)} }
 
-func (p *pacer) wait(ctx context.Context, prio priority) error {
-	switch prio {
-	case urgent:
-		p.lim.Reserve()
-		return nil
-	case interactive:
-		return p.lim.Wait(ctx)
-	default:
-		p.queued.Add(1)
-		p.bulk.Lock()
-		defer p.bulk.Unlock()
-		defer p.queued.Add(-1)
-		return p.lim.Wait(ctx)
-	}
-}
+func (p restPacer) wait(ctx context.Context, prio priority) error { return p.Wait(ctx, "", prio) }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/bwmarrin/discordgo"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/peerbot/peerbot/bot"
 )
@@ -43,13 +44,22 @@ type dmEntry struct {
 	reopened bool
 }
 
+// maxDMs bounds the DM entries kept in memory; the least recently used go
+// first, and are read from the store again when needed.
+const maxDMs = 100000
+
+func newDMCache() *lru.Cache[bot.UserID, *dmEntry] {
+	c, _ := lru.New[bot.UserID, *dmEntry](maxDMs) // fails only for a size below 1
+	return c
+}
+
 func (a *Adapter) dmEntry(user bot.UserID) *dmEntry {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	e := a.dms[user]
-	if e == nil {
+	e, ok := a.dms.Get(user)
+	if !ok {
 		e = &dmEntry{}
-		a.dms[user] = e
+		a.dms.Add(user, e)
 	}
 	return e
 }

@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -98,12 +97,7 @@ func BenchmarkStep(b *testing.B) {
 			now := time.Now().UTC().Truncate(time.Second)
 			userID := func(i int) bot.UserID { return bot.UserID(fmt.Sprintf("slack:T0123ABCD:U%08d", i)) }
 			// Every user exists, with a profile, before the clock starts.
-			procs := runtime.GOMAXPROCS(0)
-			goroutines := users
-			if users > 1 {
-				goroutines = (users + procs - 1) / procs * procs
-			}
-			for i := range goroutines {
+			for i := range users {
 				st := activeState(now, "Sam")
 				st.Session = nil
 				if err := s.Save(ctx, bot.Save{User: userID(i), State: st}); err != nil {
@@ -118,24 +112,15 @@ func BenchmarkStep(b *testing.B) {
 			var failed atomic.Pointer[error]
 			count.reset()
 			b.ResetTimer()
-			if users == 1 {
-				for i := 0; i < b.N; i++ {
-					if err := benchStep(ctx, s, userID(0), "Ev"+strconv.Itoa(i), now); err != nil {
-						b.Fatal(err)
+			redistest.RunUsers(b, users, func(more func() bool) {
+				user := userID(int(nextUser.Add(1) - 1))
+				for more() {
+					if err := benchStep(ctx, s, user, "Ev"+strconv.FormatInt(seq.Add(1), 10), now); err != nil {
+						failed.CompareAndSwap(nil, &err)
+						return
 					}
 				}
-			} else {
-				b.SetParallelism(goroutines / procs)
-				b.RunParallel(func(pb *testing.PB) {
-					user := userID(int(nextUser.Add(1) - 1))
-					for pb.Next() {
-						if err := benchStep(ctx, s, user, "Ev"+strconv.FormatInt(seq.Add(1), 10), now); err != nil {
-							failed.CompareAndSwap(nil, &err)
-							return
-						}
-					}
-				})
-			}
+			})
 			b.StopTimer()
 			if err := failed.Load(); err != nil {
 				b.Fatal(*err)
@@ -145,9 +130,6 @@ func BenchmarkStep(b *testing.B) {
 				b.Fatal(err)
 			}
 			server, _ := serverCommands(before, after)
-			if int(nextUser.Load()) > goroutines {
-				b.Fatalf("%d goroutines ran, %d users were prepared", nextUser.Load(), goroutines)
-			}
 			n := float64(b.N)
 			b.ReportMetric(n/b.Elapsed().Seconds(), "steps/s")
 			b.ReportMetric(float64(count.trips.Load())/n, "roundtrips/step")

@@ -3,7 +3,6 @@ package redis_test
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sync/atomic"
 	"testing"
 
@@ -44,9 +43,7 @@ func BenchmarkEngineRedis(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
-			// One user is one goroutine: RunParallel would start at least
-			// GOMAXPROCS of them.
-			runUsers(b, users, func(more func() bool) {
+			redistest.RunUsers(b, users, func(more func() bool) {
 				id := next.Add(1)
 				user := bot.NewUserID("bench", fmt.Sprint("r", run), fmt.Sprint("u", id))
 				seq := 0
@@ -83,16 +80,4 @@ func BenchmarkEngineRedis(b *testing.B) {
 			b.ReportMetric(float64(cmds)/float64(handled.Load()), "cmds/msg")
 		})
 	}
-}
-
-// runUsers runs work in users goroutines sharing b.N iterations; with one
-// user, in this goroutine.
-func runUsers(b *testing.B, users int, work func(more func() bool)) {
-	if users == 1 {
-		i := 0
-		work(func() bool { i++; return i <= b.N })
-		return
-	}
-	b.SetParallelism(max(1, users/runtime.GOMAXPROCS(0)))
-	b.RunParallel(func(pb *testing.PB) { work(pb.Next) })
 }

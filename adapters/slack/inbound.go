@@ -3,7 +3,6 @@ package slack
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -249,104 +248,4 @@ func first(xs ...string) string {
 		}
 	}
 	return ""
-}
-
-// userInfo is what users.info says about a user.
-type userInfo struct {
-	name, tz string
-	at       time.Time
-}
-
-// userTTL is how long users.info answers are kept: long enough that a
-// conversation asks once, short enough that a changed timezone (travel)
-// is seen the same day.
-const userTTL = 6 * time.Hour
-
-type userCache struct {
-	mu sync.Mutex
-	m  map[string]userInfo
-}
-
-func newUserCache() *userCache { return &userCache{m: map[string]userInfo{}} }
-
-// lookupUser returns the user's name and timezone, from the cache or from
-// users.info. A failure is logged and leaves both empty: the engine then
-// uses what it knows.
-func (a *Adapter) lookupUser(ctx context.Context, user string) userInfo {
-	now := time.Now()
-	c := a.users
-	c.mu.Lock()
-	info, ok := c.m[user]
-	c.mu.Unlock()
-	if ok && now.Sub(info.at) < userTTL {
-		return info
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	u, err := a.api.GetUserInfoContext(ctx, user)
-	if err != nil {
-		a.log.Warn("users.info failed", "user", user, "err", err)
-		return info // a stale entry is better than none
-	}
-	info = userInfo{name: nameOf(u), tz: u.TZ, at: now}
-	c.mu.Lock()
-	if len(c.m) > 10000 {
-		for k, v := range c.m {
-			if now.Sub(v.at) >= userTTL {
-				delete(c.m, k)
-			}
-		}
-	}
-	c.m[user] = info
-	c.mu.Unlock()
-	return info
-}
-
-// nameOf is how to address a user: the display name they chose, else their
-// first name, else their full name.
-func nameOf(u *slackgo.User) string {
-	for _, n := range []string{u.Profile.DisplayName, u.Profile.FirstName, u.RealName, u.Profile.RealName} {
-		if n = strings.TrimSpace(n); n != "" {
-			return n
-		}
-	}
-	return ""
-}
-
-// clickState keeps the prompts already clicked in this process, so that a
-// double click is handled once without a store round trip. Whether a click
-// answers the current question is the engine's to say (the button's value
-// names its question), on any replica and after any restart.
-type clickState struct {
-	mu      sync.Mutex
-	claimed map[string]time.Time // channel:ts:user -> when
-}
-
-func newClickState() *clickState {
-	return &clickState{claimed: map[string]time.Time{}}
-}
-
-// claim marks a prompt as clicked by a user; false if it already was.
-func (c *clickState) claim(key string) bool {
-	now := time.Now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.claimed[key]; ok {
-		return false
-	}
-	if len(c.claimed) > 10000 {
-		for k, at := range c.claimed {
-			if now.Sub(at) > 24*time.Hour {
-				delete(c.claimed, k)
-			}
-		}
-	}
-	c.claimed[key] = now
-	return true
-}
-
-func (c *clickState) release(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.claimed, key)
 }

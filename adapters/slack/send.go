@@ -11,6 +11,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/peerbot/peerbot/bot"
+	"github.com/peerbot/peerbot/internal/pacer"
 )
 
 // Send delivers one reply (bot.Adapter).
@@ -23,7 +24,7 @@ import (
 //     first time and remembered (in memory and in the user's profile).
 //   - Options become buttons; long text is split into several messages.
 //
-// Send waits for the rate limiter, and waits out 429s and Slack's passing
+// Send waits for the pacer, and waits out 429s and Slack's passing
 // failures; it fails when ctx ends or Slack refuses the message for good.
 // It is safe for concurrent use.
 func (a *Adapter) Send(ctx context.Context, r bot.Reply) error {
@@ -40,7 +41,7 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) error {
 		if err := a.sendEphemeral(ctx, ref, user, r.Text); err == nil {
 			// The user has seen an answer where they typed the command:
 			// a question that follows in the DM needs no pointer.
-			a.pointed.LoadOrStore(ref.String(), time.Now())
+			a.pointed.claim(ref.String())
 			return nil
 		} else if ctx.Err() != nil {
 			return ctx.Err()
@@ -74,7 +75,7 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) error {
 	return nil
 }
 
-// post posts text (with buttons for opts) to channel, through the limiter.
+// post posts text (with buttons for opts) to channel, through the pacer.
 func (a *Adapter) post(ctx context.Context, channel string, urgent bool, text string, opts []bot.Option) error {
 	var messages [][]slackgo.MsgOption
 	if len(opts) > 0 {
@@ -208,30 +209,26 @@ func (a *Adapter) sendEphemeral(ctx context.Context, ref commandRef, user, text 
 
 // pointToDM tells the user, once per command, that the answer is in the DM.
 func (a *Adapter) pointToDM(ctx context.Context, ref commandRef, user string) {
-	now := time.Now()
-	if _, told := a.pointed.LoadOrStore(ref.String(), now); told {
-		return
+	if !a.pointed.claim(ref.String()) {
+		return // told already
 	}
-	a.pointed.Range(func(k, v any) bool {
-		if now.Sub(v.(time.Time)) > time.Hour {
-			a.pointed.Delete(k)
-		}
-		return true
-	})
 	if err := a.sendEphemeral(ctx, ref, user, "I've sent you a direct message — let's continue there."); err != nil && ctx.Err() == nil {
 		a.log.Debug("no pointer to the DM", "channel", ref.channel, "err", err)
 	}
 }
 
-// write runs one Slack write when the limiter lets it, and again after a
+// write runs one Slack write when the pacer lets it, and again after a
 // 429 (waiting Retry-After, with every other write: the limit is the
 // workspace's) or a passing failure (this write alone backs off). It fails
 // when ctx ends or Slack refuses the write.
 func (a *Adapter) write(ctx context.Context, channel string, urgent bool, fn func(context.Context) error) error {
-	seq := a.lim.ticket()
+	seq, prio := a.pace.Ticket(), pacer.Bulk
+	if urgent {
+		prio = pacer.Urgent
+	}
 	backoff := 250 * time.Millisecond
 	for {
-		if err := a.lim.acquire(ctx, seq, channel, urgent); err != nil {
+		if err := a.pace.WaitTurn(ctx, seq, channel, prio); err != nil {
 			return err
 		}
 		err := fn(ctx)
@@ -248,7 +245,7 @@ func (a *Adapter) write(ctx context.Context, channel string, urgent bool, fn fun
 				wait = time.Second
 			}
 			a.log.Warn("rate limited by Slack, waiting", "retry_after", wait, "channel", channel)
-			a.lim.pause(wait)
+			a.pace.Pause(wait)
 			continue
 		}
 		if !transient(err) {

@@ -32,7 +32,7 @@
 // kept for a few hours.
 //
 // Every write (chat.postMessage, chat.postEphemeral, chat.update,
-// views.publish) goes through one limiter: ChannelRate posts per second in
+// views.publish) goes through one pacer: ChannelRate posts per second in
 // one channel and WorkspaceRate writes per second in all. The crisis reply
 // goes before anything else waiting. A 429 is waited out (Retry-After) and
 // retried, as are Slack's server errors and network failures: a message
@@ -67,6 +67,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/peerbot/peerbot/bot"
+	"github.com/peerbot/peerbot/internal/pacer"
 	"github.com/peerbot/peerbot/internal/serial"
 )
 
@@ -160,7 +161,7 @@ type Adapter struct {
 	client *slackgo.Client // for Socket Mode
 	api    api
 	peers  map[string]bool
-	lim    *limiter
+	pace   *pacer.Pacer
 
 	// Set by Run from auth.test before ready is closed.
 	teamID, botUserID, botID string
@@ -179,11 +180,11 @@ type Adapter struct {
 	// limits the method, and the burst would hold up the posts).
 	opening chan struct{}
 	users   *userCache
-	dms     sync.Map // Slack user id -> DM channel id
-	clicks  *clickState
+	dms     sync.Map  // Slack user id -> DM channel id
+	clicks  *claimSet // channel:ts:user of the prompts clicked
 	// pointed remembers slash commands whose user was already told to look
 	// in the DM.
-	pointed sync.Map // ref -> time.Time
+	pointed *claimSet // by commandRef
 
 	retries atomic.Int64 // writes retried after a 429 (for tests and metrics)
 	acks    ackStats
@@ -281,10 +282,11 @@ func New(cfg Config, engine Engine, logger *slog.Logger) (*Adapter, error) {
 		client:  sc,
 		api:     &client{Client: sc, http: httpClient},
 		peers:   map[string]bool{},
-		lim:     newLimiter(cfg.WorkspaceRate, cfg.ChannelRate),
+		pace:    pacer.New(cfg.WorkspaceRate, cfg.ChannelRate),
 		ready:   make(chan struct{}),
 		users:   newUserCache(),
-		clicks:  newClickState(),
+		clicks:  newClaimSet(),
+		pointed: newClaimSet(),
 		listen:  net.Listen,
 		opening: make(chan struct{}, maxOpening),
 	}

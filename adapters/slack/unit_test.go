@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -242,109 +241,4 @@ func TestTransient(t *testing.T) {
 			t.Errorf("transient(%v) = %v, want %v", tt.err, got, tt.want)
 		}
 	}
-}
-
-// TestLimiter: waiters are let through in order, at the rates, urgent ones
-// first. Each test first spends the limiter's burst (and the first
-// channel's turn), then queues its waiters one after the other.
-func TestLimiter(t *testing.T) {
-	type w struct {
-		channel string
-		urgent  bool
-	}
-	tests := []struct {
-		name     string
-		ws, ch   float64
-		waiters  []w
-		want     string        // grant order, by index
-		minTotal time.Duration // lower bound on the time for all
-	}{
-		{"workspace rate", 20, 0, []w{{"A", false}, {"B", false}, {"C", false}, {"D", false}}, "0123", 190 * time.Millisecond},
-		{"one channel in order", 1000, 20, []w{{"A", false}, {"A", false}, {"A", false}}, "012", 140 * time.Millisecond},
-		{"other channels not held up by a busy one", 1000, 5, []w{{"A", false}, {"A", false}, {"B", false}}, "201", 390 * time.Millisecond},
-		{"urgent first", 10, 0, []w{{"A", false}, {"B", false}, {"C", false}, {"D", false}, {"E", true}}, "40123", 450 * time.Millisecond},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			l := newLimiter(tt.ws, tt.ch)
-			start := time.Now()
-			if err := l.acquire(context.Background(), l.ticket(), tt.waiters[0].channel, false); err != nil {
-				t.Fatal(err)
-			}
-			var mu sync.Mutex
-			var order strings.Builder
-			granted := map[uint64]bool{}
-			var wg sync.WaitGroup
-			for i, x := range tt.waiters {
-				seq := l.ticket()
-				wg.Go(func() {
-					if err := l.acquire(context.Background(), seq, x.channel, x.urgent); err != nil {
-						t.Error(err)
-					}
-					mu.Lock()
-					granted[seq] = true
-					fmt.Fprint(&order, i)
-					mu.Unlock()
-				})
-				// Wait until it is in line (or through) before the next.
-				deadline := time.Now().Add(5 * time.Second)
-				for {
-					l.mu.Lock()
-					queued := false
-					for _, q := range l.waiters {
-						queued = queued || q.seq == seq
-					}
-					l.mu.Unlock()
-					mu.Lock()
-					through := granted[seq]
-					mu.Unlock()
-					if queued || through {
-						break
-					}
-					if time.Now().After(deadline) {
-						t.Fatalf("waiter %d never queued", i)
-					}
-					time.Sleep(time.Millisecond)
-				}
-			}
-			wg.Wait()
-			if order.String() != tt.want {
-				t.Errorf("order %s, want %s", order.String(), tt.want)
-			}
-			if d := time.Since(start); d < tt.minTotal {
-				t.Errorf("took %v, want at least %v", d, tt.minTotal)
-			}
-		})
-	}
-	t.Run("pause", func(t *testing.T) {
-		t.Parallel()
-		l := newLimiter(1000, 0)
-		l.pause(150 * time.Millisecond)
-		start := time.Now()
-		if err := l.acquire(context.Background(), l.ticket(), "", false); err != nil {
-			t.Fatal(err)
-		}
-		if d := time.Since(start); d < 140*time.Millisecond {
-			t.Errorf("let through after %v of a 150ms pause", d)
-		}
-	})
-	t.Run("cancelled", func(t *testing.T) {
-		t.Parallel()
-		l := newLimiter(1, 0)
-		if err := l.acquire(context.Background(), l.ticket(), "", false); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-		defer cancel()
-		if err := l.acquire(ctx, l.ticket(), "", false); !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("acquire past its deadline: %v", err)
-		}
-		l.mu.Lock()
-		n := len(l.waiters)
-		l.mu.Unlock()
-		if n != 0 {
-			t.Errorf("%d waiters left behind", n)
-		}
-	})
 }

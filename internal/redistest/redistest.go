@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -523,4 +524,17 @@ func parseCommandStats(info string) (map[string]int64, error) {
 		}
 	}
 	return stats, sc.Err()
+}
+
+// RunUsers runs work in exactly users goroutines sharing b.N iterations
+// (each calls more before one), so that a benchmark labelled users=N ran N
+// at once: RunParallel would start a multiple of GOMAXPROCS of them.
+func RunUsers(b *testing.B, users int, work func(more func() bool)) {
+	var done atomic.Int64
+	more := func() bool { return done.Add(1) <= int64(b.N) }
+	var wg sync.WaitGroup
+	for range users {
+		wg.Go(func() { work(more) })
+	}
+	wg.Wait()
 }
