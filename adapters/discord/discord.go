@@ -94,6 +94,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/peerbot/peerbot/bot"
+	"github.com/peerbot/peerbot/internal/retry"
 	"github.com/peerbot/peerbot/internal/serial"
 )
 
@@ -370,47 +371,42 @@ func (a *Adapter) shardPlan(ctx context.Context) (shardPlan, error) {
 	if a.cfg.ShardCount > 0 {
 		return shardPlan{shards: []shard{{a.cfg.ShardID, a.cfg.ShardCount}}, concurrency: 1}, nil
 	}
-	backoff := time.Second
-	for {
-		gb, err := a.rest.GatewayBot(discordgo.WithContext(ctx))
-		if err == nil {
-			n := max(gb.Shards, 1)
-			p := shardPlan{concurrency: max(gb.SessionStartLimit.MaxConcurrency, 1)}
-			for i := range n {
-				p.shards = append(p.shards, shard{i, n})
+	var gb *discordgo.GatewayBotResponse
+	err := retry.Do(ctx, retry.Policy{Initial: time.Second, Max: time.Minute}, func() error {
+		var err error
+		if gb, err = a.rest.GatewayBot(discordgo.WithContext(ctx)); err != nil {
+			if fatal := fatalError(err); fatal != nil {
+				return retry.Permanent(fatal)
 			}
-			a.log.Info("discord: running every recommended shard", "shards", n)
-			return p, nil
 		}
-		if fatal := fatalError(err); fatal != nil {
-			return shardPlan{}, fatal
-		}
-		a.log.Warn("discord: cannot ask for the recommended shard count; retrying", "in", backoff, "err", err)
-		if err := sleepCtx(ctx, backoff); err != nil {
-			return shardPlan{}, err
-		}
-		backoff = min(backoff*2, time.Minute)
+		return err
+	}, func(err error, wait time.Duration) {
+		a.log.Warn("discord: cannot ask for the recommended shard count; retrying", "in", wait.Round(time.Millisecond), "err", err)
+	})
+	if err != nil {
+		return shardPlan{}, err
 	}
+	n := max(gb.Shards, 1)
+	p := shardPlan{concurrency: max(gb.SessionStartLimit.MaxConcurrency, 1)}
+	for i := range n {
+		p.shards = append(p.shards, shard{i, n})
+	}
+	a.log.Info("discord: running every recommended shard", "shards", n)
+	return p, nil
 }
 
 // open connects one shard, retrying with backoff until ctx ends, except
 // when Discord refuses the bot for good.
 func (a *Adapter) open(ctx context.Context, g gateway, sh shard) error {
-	backoff := time.Second
-	for {
+	return retry.Do(ctx, retry.Policy{Initial: time.Second, Max: time.Minute}, func() error {
 		err := g.Open()
-		if err == nil {
-			return nil
+		if fatal := fatalError(err); err != nil && fatal != nil {
+			return retry.Permanent(fatal)
 		}
-		if fatal := fatalError(err); fatal != nil {
-			return fatal
-		}
-		a.log.Warn("discord: cannot connect to the gateway; retrying", "shard", sh.id, "in", backoff, "err", err)
-		if err := sleepCtx(ctx, backoff); err != nil {
-			return err
-		}
-		backoff = min(backoff*2, time.Minute)
-	}
+		return err
+	}, func(err error, wait time.Duration) {
+		a.log.Warn("discord: cannot connect to the gateway; retrying", "shard", sh.id, "in", wait.Round(time.Millisecond), "err", err)
+	})
 }
 
 // fatalError explains an error that retrying cannot fix, or returns nil.

@@ -84,6 +84,7 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/peerbot/peerbot/bot"
+	"github.com/peerbot/peerbot/internal/retry"
 )
 
 // Defaults and limits.
@@ -305,7 +306,8 @@ func New(client goredis.UniversalClient, c Config, opts ...Option) *Store {
 }
 
 // Connect makes a client for c and pings Redis until it answers, waiting
-// 250 ms after the first failure and doubling up to 15 s, logging each
+// about 250 ms after the first failure and doubling (jittered) up to 15 s,
+// logging each
 // failure at Warn. When ctx ends first it returns an EUNAVAILABLE error that
 // names the address. A log of nil logs nothing.
 func Connect(ctx context.Context, c Config, log *slog.Logger, opts ...Option) (*Store, error) {
@@ -317,29 +319,19 @@ func Connect(ctx context.Context, c Config, log *slog.Logger, opts ...Option) (*
 		log = slog.New(slog.DiscardHandler)
 	}
 	addr := c.Addr()
-	wait := connectFirstWait
-	for {
-		err := client.Ping(ctx).Err()
-		if err == nil {
-			return New(client, c, opts...), nil
-		}
-		if ctx.Err() != nil {
-			_ = client.Close()
-			return nil, &bot.Error{Code: bot.EUNAVAILABLE,
-				Message: fmt.Sprintf("Redis at %s is unreachable", addr), Err: gaveUp(err, ctx.Err())}
-		}
-		log.Warn("redis unreachable, retrying", "addr", addr, "err", err, "retry_in", wait)
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			_ = client.Close()
-			return nil, &bot.Error{Code: bot.EUNAVAILABLE,
-				Message: fmt.Sprintf("Redis at %s is unreachable", addr), Err: gaveUp(err, ctx.Err())}
-		case <-timer.C:
-		}
-		wait = min(2*wait, connectMaxWait)
+	var last error
+	err = retry.Do(ctx, retry.Policy{Initial: connectFirstWait, Max: connectMaxWait}, func() error {
+		last = client.Ping(ctx).Err()
+		return last
+	}, func(err error, wait time.Duration) {
+		log.Warn("redis unreachable, retrying", "addr", addr, "err", err, "retry_in", wait.Round(time.Millisecond))
+	})
+	if err != nil {
+		_ = client.Close()
+		return nil, &bot.Error{Code: bot.EUNAVAILABLE,
+			Message: fmt.Sprintf("Redis at %s is unreachable", addr), Err: gaveUp(last, err)}
 	}
+	return New(client, c, opts...), nil
 }
 
 // Client returns the go-redis client the store uses.

@@ -175,8 +175,8 @@ func TestRetries(t *testing.T) {
 		delivered bool
 	}{
 		{"429 with Retry-After", func(f *fakeslack.Server) { f.InjectRateLimit("chat.postMessage", 1, 1) }, []int{429, 200}, "", 950 * time.Millisecond, 1, true},
-		{"server error", func(f *fakeslack.Server) { f.InjectStatus("chat.postMessage", 1, 503) }, []int{503, 200}, "", 200 * time.Millisecond, 0, true},
-		{"internal_error", func(f *fakeslack.Server) { f.InjectError("chat.postMessage", 1, "internal_error") }, []int{200, 200}, "internal_error", 200 * time.Millisecond, 0, true},
+		{"server error", func(f *fakeslack.Server) { f.InjectStatus("chat.postMessage", 1, 503) }, []int{503, 200}, "", 100 * time.Millisecond, 0, true}, // 250 ms ± 50 % jitter
+		{"internal_error", func(f *fakeslack.Server) { f.InjectError("chat.postMessage", 1, "internal_error") }, []int{200, 200}, "internal_error", 100 * time.Millisecond, 0, true},
 		{"refused for good", func(f *fakeslack.Server) { f.InjectError("chat.postMessage", 1, "is_archived") }, []int{200}, "is_archived", 0, 0, false},
 	}
 	for _, tt := range tests {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/peerbot/peerbot/bot"
 	"github.com/peerbot/peerbot/internal/pacer"
+	"github.com/peerbot/peerbot/internal/retry"
 )
 
 // Send delivers one reply (bot.Adapter).
@@ -226,17 +227,16 @@ func (a *Adapter) write(ctx context.Context, channel string, urgent bool, fn fun
 	if urgent {
 		prio = pacer.Urgent
 	}
-	backoff := 250 * time.Millisecond
-	for {
+	return retry.Do(ctx, retry.Policy{Initial: 250 * time.Millisecond, Max: 30 * time.Second}, func() error {
 		if err := a.pace.WaitTurn(ctx, seq, channel, prio); err != nil {
-			return err
+			return retry.Permanent(err)
 		}
 		err := fn(ctx)
-		if err == nil {
+		switch {
+		case err == nil:
 			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		case ctx.Err() != nil:
+			return retry.Permanent(ctx.Err())
 		}
 		if rl, ok := errors.AsType[*slackgo.RateLimitedError](err); ok {
 			a.retries.Add(1)
@@ -245,44 +245,41 @@ func (a *Adapter) write(ctx context.Context, channel string, urgent bool, fn fun
 				wait = time.Second
 			}
 			a.log.Warn("rate limited by Slack, waiting", "retry_after", wait, "channel", channel)
+			// The limit is the workspace's: every write waits, in the
+			// pacer; this one goes again as soon as it lets it.
 			a.pace.Pause(wait)
-			continue
+			return retry.After(err, 0)
 		}
 		if !transient(err) {
-			return err
+			return retry.Permanent(err)
 		}
-		a.log.Warn("Slack write failed, retrying", "channel", channel, "err", err, "in", backoff)
-		if err := sleep(ctx, backoff); err != nil {
-			return err
+		return err
+	}, func(err error, wait time.Duration) {
+		if wait > 0 {
+			a.log.Warn("Slack write failed, retrying", "channel", channel, "err", err, "in", wait.Round(time.Millisecond))
 		}
-		backoff = min(backoff*2, 30*time.Second)
-	}
+	})
 }
 
 // retry runs a call that is not rate limited by us (conversations.open)
 // again after a 429 or a passing failure.
 func (a *Adapter) retry(ctx context.Context, fn func(context.Context) error) error {
-	backoff := 250 * time.Millisecond
-	for {
+	return retry.Do(ctx, retry.Policy{Initial: 250 * time.Millisecond, Max: 30 * time.Second}, func() error {
 		err := fn(ctx)
-		if err == nil {
+		switch {
+		case err == nil:
 			return nil
+		case ctx.Err() != nil:
+			return retry.Permanent(ctx.Err())
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		wait := backoff
 		if rl, ok := errors.AsType[*slackgo.RateLimitedError](err); ok {
-			wait = max(rl.RetryAfter, time.Second)
-		} else if !transient(err) {
-			return err
-		} else {
-			backoff = min(backoff*2, 30*time.Second)
+			return retry.After(err, max(rl.RetryAfter, time.Second))
 		}
-		if err := sleep(ctx, wait); err != nil {
-			return err
+		if !transient(err) {
+			return retry.Permanent(err)
 		}
-	}
+		return err
+	}, nil)
 }
 
 // transient reports whether a failed call may succeed if tried again.

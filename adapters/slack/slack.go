@@ -68,6 +68,7 @@ import (
 
 	"github.com/peerbot/peerbot/bot"
 	"github.com/peerbot/peerbot/internal/pacer"
+	"github.com/peerbot/peerbot/internal/retry"
 	"github.com/peerbot/peerbot/internal/serial"
 )
 
@@ -357,28 +358,30 @@ func (a *Adapter) Run(ctx context.Context) error {
 // authenticate calls auth.test, retrying while Slack cannot be reached,
 // and records the team and the bot's ids.
 func (a *Adapter) authenticate(ctx context.Context) error {
-	backoff := 500 * time.Millisecond
-	for {
-		res, err := a.api.AuthTestContext(ctx)
-		if err == nil {
-			a.teamID, a.botUserID, a.botID = res.TeamID, res.UserID, res.BotID
-			close(a.ready)
-			a.log.Info("connected to Slack", "team", res.TeamID, "bot_user", res.UserID, "mode", a.cfg.Mode)
+	var res *slackgo.AuthTestResponse
+	err := retry.Do(ctx, retry.Policy{Initial: 500 * time.Millisecond, Max: 30 * time.Second}, func() error {
+		var err error
+		res, err = a.api.AuthTestContext(ctx)
+		switch {
+		case err == nil:
 			return nil
+		case !transient(err):
+			return retry.Permanent(fmt.Errorf("slack: auth.test: %w (check PEERBOT_SLACK_BOT_TOKEN and slack.api_url)", err))
 		}
-		if !transient(err) {
-			return fmt.Errorf("slack: auth.test: %w (check PEERBOT_SLACK_BOT_TOKEN and slack.api_url)", err)
-		}
-		wait := backoff
 		if rl, ok := errors.AsType[*slackgo.RateLimitedError](err); ok {
-			wait = rl.RetryAfter
+			return retry.After(err, rl.RetryAfter)
 		}
-		a.log.Warn("Slack not reachable, retrying", "err", err, "in", wait)
-		if err := sleep(ctx, wait); err != nil {
-			return err
-		}
-		backoff = min(backoff*2, 30*time.Second)
+		return err
+	}, func(err error, wait time.Duration) {
+		a.log.Warn("Slack not reachable, retrying", "err", err, "in", wait.Round(time.Millisecond))
+	})
+	if err != nil {
+		return err
 	}
+	a.teamID, a.botUserID, a.botID = res.TeamID, res.UserID, res.BotID
+	close(a.ready)
+	a.log.Info("connected to Slack", "team", res.TeamID, "bot_user", res.UserID, "mode", a.cfg.Mode)
+	return nil
 }
 
 // waitReady waits for Run's auth.test.
@@ -403,16 +406,4 @@ func slackUser(u bot.UserID) (string, error) {
 		return "", bot.Errorf(bot.EINVALID, "%q is not a Slack user.", u)
 	}
 	return parts[2], nil
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
