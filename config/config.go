@@ -107,6 +107,10 @@ type Crisis struct {
 	// reach them). A non-empty list in the file replaces the default list
 	// as a whole, so that a community can give local helplines only.
 	Resources []string `yaml:"resources"`
+	// SafetyCheckAfter is how long a safety check ("Are you safe right
+	// now?") may go unanswered before it becomes an urgent flag; default
+	// 10m.
+	SafetyCheckAfter time.Duration `yaml:"safety_check_after"`
 }
 
 // Redis configures the production store. At most one of URL, Sentinel and
@@ -212,6 +216,9 @@ const (
 	// DefaultHistoryMax is how many check-ins per user Redis keeps.
 	DefaultHistoryMax = 1000
 	DefaultRetention  = 365
+	// DefaultSafetyCheckAfter is how long a safety check waits for an
+	// answer.
+	DefaultSafetyCheckAfter = 10 * time.Minute
 	// DefaultShutdownTimeout bounds a graceful stop.
 	DefaultShutdownTimeout = 20 * time.Second
 )
@@ -232,7 +239,7 @@ func Default() *Config {
 		Log:             Log{Format: LogFormatAuto},
 		ShutdownTimeout: DefaultShutdownTimeout,
 		Community:       Community{Name: DefaultCommunity, Retention: DefaultRetention},
-		Crisis:          Crisis{Resources: DefaultCrisisResources()},
+		Crisis:          Crisis{Resources: DefaultCrisisResources(), SafetyCheckAfter: DefaultSafetyCheckAfter},
 		Redis:           Redis{Prefix: DefaultRedisPrefix, HistoryMax: DefaultHistoryMax},
 		HTTP:            HTTP{Addr: "127.0.0.1:8080"},
 		Slack:           Slack{WorkspaceRate: 20, ChannelRate: 1},

@@ -78,6 +78,7 @@
 package discord
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -108,8 +109,7 @@ const (
 	// GlobalLimit is Discord's global limit in requests per second.
 	GlobalLimit = 50
 
-	// drainTimeout bounds how long Run waits, on shutdown, for the work
-	// already received.
+	// drainTimeout is Config.DrainTimeout's default.
 	drainTimeout = 10 * time.Second
 	// identifyInterval is Discord's wait between identify buckets.
 	identifyInterval = 5 * time.Second
@@ -149,6 +149,10 @@ type Config struct {
 	// Rate paces sends in REST requests per second; 0 means DefaultRate.
 	// At most 50, Discord's global limit; leave a margin.
 	Rate float64
+	// DrainTimeout bounds how long Run waits, on shutdown, for the work
+	// already received (its effect saved, its replies delivered or kept in
+	// the outbox); 0 means 10 s.
+	DrainTimeout time.Duration
 }
 
 // restAPI is the part of Discord's REST API the adapter uses;
@@ -450,7 +454,7 @@ func (a *Adapter) shutdown(sessions []gateway) {
 		})
 	}
 	wg.Wait()
-	if !a.queue.WaitFor(drainTimeout) {
+	if !a.queue.WaitFor(cmp.Or(a.cfg.DrainTimeout, drainTimeout)) {
 		a.log.Warn("discord: work still running at shutdown was cut short")
 	}
 	a.cancelWork()

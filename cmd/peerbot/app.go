@@ -145,6 +145,9 @@ func open(ctx context.Context, cfg *config.Config, log, retryLog *slog.Logger, f
 		RetentionDays:   cfg.Community.Retention,
 		DefaultTimezone: cfg.Timezone,
 		CrisisResources: cfg.Crisis.Resources,
+		// Mentors are not configurable yet: flags reach nobody, and the
+		// texts say so (Options.FlagsReach).
+		SafetyCheckAfter: cfg.Crisis.SafetyCheckAfter,
 	})
 	if err != nil {
 		store.Close()

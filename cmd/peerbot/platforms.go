@@ -62,6 +62,7 @@ func (a *app) platforms(rec observe.Recorder) ([]platform, error) {
 		ad, err := discord.New(discord.Config{
 			Token: c.Token, APIURL: c.APIURL, GuildIDs: c.GuildIDs, ShardCount: c.ShardCount, ShardID: c.ShardID,
 			FallbackChannel: c.FallbackChannel, PeerChannels: c.PeerChannels, Rate: c.Rate,
+			DrainTimeout: a.cfg.ShutdownTimeout,
 		}, engine, a.log.With("platform", "discord"))
 		if err != nil {
 			return nil, fmt.Errorf("discord: %w", err)
