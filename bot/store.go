@@ -52,6 +52,28 @@ type Store interface {
 	// owner's outbox. Unknown ids are ignored.
 	AckOutbox(ctx context.Context, owner UserID, ids ...string) error
 
+	// OutboxNext returns when the owner's earliest outbox entry is due
+	// (its lease ends: a timer's due time, or a retry); zero when the
+	// outbox is empty.
+	OutboxNext(ctx context.Context, owner UserID) (time.Time, error)
+
+	// The wake index says when to look at a user's outbox: the due index
+	// of scheduled work, spread over shards so that a Cluster spreads it.
+
+	// ScheduleWake adds the user to the wake index at at, or moves them
+	// earlier; never later.
+	ScheduleWake(ctx context.Context, user UserID, at time.Time) error
+
+	// ClaimWakes takes up to limit users whose wake time has come, and
+	// users claimed earlier whose claim's lease (lease from their claim)
+	// has run out — their claimer died —, and claims them for lease: one
+	// claimer has each at a time.
+	ClaimWakes(ctx context.Context, lease time.Duration, limit int) ([]UserID, error)
+
+	// DoneWake ends the claim of user; with next not zero the user wakes
+	// again then (or earlier, if ScheduleWake said so meanwhile).
+	DoneWake(ctx context.Context, user UserID, next time.Time) error
+
 	// Close releases the store.
 	Close() error
 }

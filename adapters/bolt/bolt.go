@@ -94,6 +94,8 @@ var (
 	bucketFlags   = []byte("flags")
 	bucketSeen    = []byte("seen")
 	bucketOutbox  = []byte("outbox")
+	bucketWake    = []byte("wake")    // see wake.go
+	bucketWakeAt  = []byte("wake_at") // see wake.go
 )
 
 // Store is a bot.Store in one bbolt file. It is safe for concurrent use.
@@ -169,7 +171,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	db.MaxBatchSize = maxBatchSize
 	s.db = db
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketState, bucketHistory, bucketFlags, bucketSeen, bucketOutbox} {
+		for _, name := range [][]byte{bucketState, bucketHistory, bucketFlags, bucketSeen, bucketOutbox, bucketWake, bucketWakeAt} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -439,6 +441,9 @@ func deleteUser(tx *bbolt.Tx, key []byte) error {
 		if err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
 		}
+	}
+	if err := removeWake(tx, key); err != nil {
+		return err
 	}
 	outbox := tx.Bucket(bucketOutbox)
 	prefix := subKey(bot.UserID(key), "")

@@ -505,6 +505,12 @@ func (s *Store) save(ctx context.Context, sv bot.Save, token string) error {
 	if err != nil {
 		return s.fail(err)
 	}
+	if sv.Delete && version >= 0 {
+		// The index's shard lies outside the user's slot: a second call.
+		// Left behind (Redis went away between the two), the user wakes
+		// once, finds nothing and leaves the index.
+		_ = s.forgetWake(ctx, sv.User)
+	}
 	switch version {
 	case -1:
 		return bot.Errorf(bot.EDUPLICATE, "this event was handled already")
@@ -626,6 +632,9 @@ func (s *Store) DeleteUser(ctx context.Context, user bot.UserID) error {
 		return err
 	}
 	if err := s.rdb.Del(ctx, s.keys(user).all()...).Err(); err != nil {
+		return s.fail(err)
+	}
+	if err := s.forgetWake(ctx, user); err != nil {
 		return s.fail(err)
 	}
 	return nil
