@@ -46,6 +46,15 @@ type Options struct {
 	// texts say so instead of promising that someone is told. Set it only
 	// when flags really reach someone.
 	FlagsReach string
+	// QuietHours is the community's daily window in which nothing
+	// scheduled is sent (see QuietHours.Defer); zero means none.
+	QuietHours QuietHours
+	// ScheduleGrace is how late a scheduled start may run after downtime;
+	// default DefaultScheduleGrace.
+	ScheduleGrace time.Duration
+	// MissedDays is how many scheduled check-ins missed in a row raise a
+	// concern flag; default DefaultMissedDays.
+	MissedDays int
 	// SafetyCheckAfter is how long the safety check ("Are you safe right
 	// now?") waits for an answer before its silence raises an urgent flag;
 	// default DefaultSafetyCheckAfter. RunOutbox fires it.
@@ -78,6 +87,11 @@ type Engine struct {
 	resources   []string
 	flagsReach  string
 	safetyAfter time.Duration
+	// The schedule: parsed specs, quiet hours, grace, missed days.
+	timings     timingCache
+	quiet       QuietHours
+	grace       time.Duration
+	missedDays  int
 	sendTimeout time.Duration
 	lease       time.Duration
 	sweepEvery  time.Duration
@@ -125,6 +139,9 @@ func New(o Options) (*Engine, error) {
 		defaultTZ:  time.UTC,
 
 		safetyAfter: cmp.Or(o.SafetyCheckAfter, DefaultSafetyCheckAfter),
+		quiet:       o.QuietHours,
+		grace:       cmp.Or(o.ScheduleGrace, DefaultScheduleGrace),
+		missedDays:  cmp.Or(o.MissedDays, DefaultMissedDays),
 		sendTimeout: cmp.Or(o.SendTimeout, DefaultSendTimeout),
 		lease:       cmp.Or(o.OutboxLease, DefaultOutboxLease),
 		sweepEvery:  cmp.Or(o.SweepEvery, DefaultSweepEvery),
@@ -278,7 +295,15 @@ func (e *Engine) apply(ctx context.Context, msg Message, fn func(*turn)) ([]Outb
 		}
 		t := newTurn(ctx, e, msg, st)
 		fn(t)
+		t.reschedule()
 		owed := t.outbox()
+		// A timer's wake goes into the index before the save: a wake with
+		// nothing due finds nothing, but a timer without one never runs.
+		if wake := earliestTimer(owed); !wake.IsZero() {
+			if err := e.store.ScheduleWake(ctx, msg.User, wake); err != nil {
+				return nil, 0, err
+			}
+		}
 		err = t.save(ctx, owed)
 		switch ErrorCode(err) {
 		case "":
@@ -304,6 +329,18 @@ func (e *Engine) apply(ctx context.Context, msg Message, fn func(*turn)) ([]Outb
 		}
 		return nil, 0, err
 	}
+}
+
+// earliestTimer is the due time of the earliest timer among entries, or
+// zero.
+func earliestTimer(entries []Outbound) time.Time {
+	var at time.Time
+	for _, o := range entries {
+		if o.Timer != "" && (at.IsZero() || o.LeaseUntil.Before(at)) {
+			at = o.LeaseUntil
+		}
+	}
+	return at
 }
 
 // urgent reports whether any of the entries is an urgent reply (one that

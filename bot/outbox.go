@@ -52,6 +52,7 @@ func permanent(err error) bool {
 type timer struct {
 	name string
 	due  time.Time
+	id   string // the entry's id; "" makes one that sorts at due
 }
 
 // outbox turns the turn's replies into outbox entries owned by the turn's
@@ -81,8 +82,11 @@ func (t *turn) outbox() []Outbound {
 		}
 	}
 	for _, tm := range t.timers {
+		if tm.id == "" {
+			tm.id = t.e.newEntryID(tm.due)
+		}
 		out = append(out, Outbound{
-			ID: t.e.newEntryID(tm.due), Owner: t.msg.User, Platform: t.msg.Platform, Reply: Reply{User: t.msg.User},
+			ID: tm.id, Owner: t.msg.User, Platform: t.msg.Platform, Reply: Reply{User: t.msg.User},
 			Created: now, LeaseUntil: tm.due, Timer: tm.name,
 		})
 	}
@@ -185,6 +189,9 @@ func (e *Engine) RunOutbox(ctx context.Context) error {
 	nextFull := time.Now()
 	afterStart := nextFull.Add(e.lease + e.sweepEvery)
 	for {
+		if _, err := e.SweepWakes(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("wake sweep failed", "code", ErrorCode(err), "err", err)
+		}
 		var err error
 		if now := time.Now(); !now.Before(nextFull) {
 			_, err = e.SweepOutbox(ctx)
@@ -223,7 +230,7 @@ func (e *Engine) SweepOutbox(ctx context.Context) (int, error) {
 		}
 		byOwner[o.Owner] = append(byOwner[o.Owner], o)
 	}
-	e.deliverAll(ctx, owners, func(owner UserID) []Outbound { return byOwner[owner] })
+	e.deliverAll(ctx, owners, func(owner UserID) []Outbound { return byOwner[owner] }, nil)
 	return len(entries), nil
 }
 
@@ -255,7 +262,7 @@ func (e *Engine) RetryFailed(ctx context.Context) error {
 		}
 		e.retryMu.Unlock()
 		return entries
-	})
+	}, nil)
 	return errors.Join(errs...)
 }
 
@@ -269,8 +276,8 @@ func (e *Engine) retryLater(owner UserID) {
 }
 
 // deliverAll delivers the entries entriesOf gives for each owner, several
-// owners at once.
-func (e *Engine) deliverAll(ctx context.Context, owners []UserID, entriesOf func(UserID) []Outbound) {
+// owners at once, running the timers among them; then, when set, after.
+func (e *Engine) deliverAll(ctx context.Context, owners []UserID, entriesOf func(UserID) []Outbound, after func(UserID)) {
 	slots := make(chan struct{}, sweepSenders)
 	var wg sync.WaitGroup
 	for _, owner := range owners {
@@ -286,6 +293,9 @@ func (e *Engine) deliverAll(ctx context.Context, owners []UserID, entriesOf func
 				msgs = append(msgs, o)
 			}
 			_ = e.deliver(ctx, msgs)
+			if after != nil {
+				after(owner)
+			}
 		})
 	}
 	wg.Wait()

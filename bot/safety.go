@@ -318,6 +318,9 @@ func (e *Engine) fireTimer(ctx context.Context, o Outbound) {
 			// Claimed again once the claim's lease runs out.
 			return
 		}
+	case timerBegin, timerRemind, timerExpire:
+		e.runTimer(ctx, o)
+		return
 	default:
 		e.log.Error("unknown timer dropped", "user", o.Owner, "timer", kind)
 	}

@@ -148,6 +148,15 @@ type State struct {
 	LastScores map[string]map[string]float64 `json:"last_scores,omitempty"`
 	// Safety is the open safety check ("Are you safe right now?"), if any.
 	Safety *SafetyCheck `json:"safety,omitempty"`
+	// Scheduled holds, per scheduled flow, the id of the outbox timer that
+	// begins it next; a timer whose id is not here any more is stale.
+	Scheduled map[string]string `json:"scheduled,omitempty"`
+	// Prompted holds, per scheduled flow, the local date (YYYY-MM-DD) it
+	// was last begun on schedule: at most one prompt per flow and day.
+	Prompted map[string]string `json:"prompted,omitempty"`
+	// Missed counts scheduled check-ins missed in a row (expired
+	// unanswered); a check-in done resets it.
+	Missed int `json:"missed,omitempty"`
 }
 
 // Exists reports whether anything is stored for the user.
@@ -166,10 +175,16 @@ const (
 
 // Profile is who the user is to the bot.
 type Profile struct {
-	Name      string    `json:"name,omitempty"`
-	Timezone  string    `json:"tz,omitempty"`
-	Consent   Consent   `json:"consent,omitempty"`
-	ConsentAt time.Time `json:"consent_at,omitzero"`
+	// CheckinTime, "HH:MM", moves the daily check-in's time ("time 20:30");
+	// "" keeps the flow's.
+	CheckinTime string `json:"checkin_time,omitempty"`
+	// CheckinDays, one bit per time.Weekday, limits scheduled check-ins to
+	// those days ("days mon-fri"); 0 keeps the flow's.
+	CheckinDays uint64    `json:"checkin_days,omitempty"`
+	Name        string    `json:"name,omitempty"`
+	Timezone    string    `json:"tz,omitempty"`
+	Consent     Consent   `json:"consent,omitempty"`
+	ConsentAt   time.Time `json:"consent_at,omitzero"`
 	// PausedUntil, when in the future, stops scheduled check-ins until then.
 	PausedUntil time.Time `json:"paused_until,omitzero"`
 	// Stopped ends every scheduled check-in and reminder until "resume".

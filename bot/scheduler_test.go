@@ -1,0 +1,263 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/peerbot/peerbot/bot"
+	"github.com/peerbot/peerbot/flows"
+)
+
+// sweep wakes whoever is due and returns the replies sent.
+func (h *harness) sweep() []bot.Reply {
+	h.t.Helper()
+	if _, err := h.engine.SweepWakes(context.Background()); err != nil {
+		h.t.Fatalf("SweepWakes: %v", err)
+	}
+	return h.rec.take()
+}
+
+// until moves the clock to the given UTC time.
+func (h *harness) until(t *testing.T, s string) {
+	t.Helper()
+	at, err := time.Parse("2006-01-02 15:04:05", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Add(at.Sub(h.clock.Now()))
+}
+
+// checkedIn brings the harness user past consent and today's check-in.
+func (h *harness) checkedIn() {
+	h.t.Helper()
+	h.consent()
+	h.say("not today")
+	h.rec.take()
+}
+
+func mentions(rs []bot.Reply, s string) bool {
+	for _, r := range rs {
+		if strings.Contains(r.Text, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestScheduledCheckinArrivesOncePerDay(t *testing.T) {
+	h := newHarness(t) // the clock starts at 2026-11-02 09:00 UTC
+	h.checkedIn()
+	h.until(t, "2026-11-03 08:59:00")
+	if got := h.sweep(); len(got) != 0 {
+		t.Fatalf("before 09:00: %+v", got)
+	}
+	h.until(t, "2026-11-03 09:00:05")
+	got := h.sweep()
+	if len(got) != 1 || !strings.Contains(got[0].Text, "How are you feeling today?") || len(got[0].Options) != 5 {
+		t.Fatalf("at 09:00: %+v, want the mood question with its buttons", got)
+	}
+	if got[0].User != h.user || got[0].Channel != "D1" {
+		t.Errorf("prompt addressed to %s in %q", got[0].User, got[0].Channel)
+	}
+	// Swept again, by this engine or another: nothing more that day.
+	h.until(t, "2026-11-03 09:05:00")
+	if got := h.sweep(); len(got) != 0 {
+		t.Fatalf("a second prompt the same day: %+v", got)
+	}
+	// The buttons of the scheduled prompt answer it.
+	if r := h.say2(button(t, got0(t, h, got), "4")); !mentions(r, "hours did you sleep") {
+		t.Fatalf("answering the scheduled prompt: %+v", r)
+	}
+}
+
+func got0(t *testing.T, h *harness, rs []bot.Reply) bot.Reply {
+	t.Helper()
+	if len(rs) == 0 {
+		t.Fatal("no reply")
+	}
+	return rs[0]
+}
+
+func TestNoScheduledPromptWithoutConsentOrWhenStoppedOrPaused(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(h *harness)
+		until string // when the first prompt may come again
+	}{
+		{"never asked", func(h *harness) {}, ""},
+		{"refused consent", func(h *harness) { h.say("hi"); h.say("no"); h.rec.take() }, ""},
+		{"stopped", func(h *harness) { h.checkedIn(); h.say("stop"); h.rec.take() }, ""},
+		{"paused for 3 days", func(h *harness) { h.checkedIn(); h.say("pause for 3 days"); h.rec.take() }, "2026-11-06 09:00:05"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			tc.setup(h)
+			for _, day := range []string{"2026-11-03", "2026-11-04", "2026-11-05"} {
+				h.until(t, day+" 09:00:05")
+				if got := h.sweep(); len(got) != 0 {
+					t.Fatalf("%s: prompted %+v", day, got)
+				}
+			}
+			if tc.until == "" {
+				return
+			}
+			h.until(t, tc.until)
+			if got := h.sweep(); !mentions(got, "How are you feeling today?") {
+				t.Fatalf("after the pause: %+v", got)
+			}
+		})
+	}
+}
+
+func TestResumeSchedulesAgain(t *testing.T) {
+	h := newHarness(t)
+	h.checkedIn()
+	h.say("stop")
+	h.until(t, "2026-11-03 09:00:05")
+	if got := h.sweep(); len(got) != 0 {
+		t.Fatalf("stopped: %+v", got)
+	}
+	h.say("resume")
+	h.rec.take()
+	h.until(t, "2026-11-04 09:00:05")
+	if got := h.sweep(); !mentions(got, "How are you feeling today?") {
+		t.Fatalf("after resume: %+v", got)
+	}
+}
+
+func TestCheckinByHandCountsForTheDay(t *testing.T) {
+	h := newHarness(t)
+	h.checkedIn()
+	h.until(t, "2026-11-03 07:00:00")
+	h.say("checkin")
+	h.say("not today") // counts as a check-in
+	h.rec.take()
+	h.until(t, "2026-11-03 09:00:05")
+	if got := h.sweep(); len(got) != 0 {
+		t.Fatalf("prompted after checking in by hand that morning: %+v", got)
+	}
+	h.until(t, "2026-11-04 09:00:05")
+	if got := h.sweep(); !mentions(got, "How are you feeling today?") {
+		t.Fatalf("the next day: %+v", got)
+	}
+}
+
+func TestReminderThenExpiryThenMissedFlag(t *testing.T) {
+	h := newHarness(t)
+	h.checkedIn()
+	for i, day := range []string{"2026-11-03", "2026-11-04", "2026-11-05"} {
+		h.until(t, day+" 09:00:05")
+		if got := h.sweep(); !mentions(got, "How are you feeling today?") {
+			t.Fatalf("%s: no prompt: %+v", day, got)
+		}
+		h.until(t, day+" 12:00:10") // remind_after 3h
+		got := h.sweep()
+		if len(got) != 1 || !strings.Contains(got[0].Text, "gentle nudge") || !strings.Contains(got[0].Text, "How are you feeling today?") {
+			t.Fatalf("%s: reminder %+v", day, got)
+		}
+		h.until(t, day+" 15:00:00")
+		if got := h.sweep(); len(got) != 0 {
+			t.Fatalf("%s: a second reminder: %+v", day, got)
+		}
+		h.until(t, day+" 21:00:10") // expire_after 12h: closed, no message
+		if got := h.sweep(); len(got) != 0 {
+			t.Fatalf("%s: expiry said %+v, want nothing", day, got)
+		}
+		fl, err := h.store.Flags(context.Background(), h.user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{true: 1, false: 0}[i == 2]; len(fl) != want {
+			t.Fatalf("%s: %d flags, want %d (a missed flag on the third day)", day, len(fl), want)
+		}
+	}
+	fl, _ := h.store.Flags(context.Background(), h.user)
+	if fl[0].Rule != "missed" || fl[0].Level != bot.LevelConcern {
+		t.Fatalf("flag %+v", fl[0])
+	}
+	hist, _ := h.store.History(context.Background(), h.user, "daily-checkin", 3)
+	if len(hist) != 3 || hist[0].Outcome != bot.OutcomeExpired {
+		t.Fatalf("history %+v, want 3 expired runs", hist)
+	}
+}
+
+func TestCatchUpAfterDowntime(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		wakeAt string
+		sent   bool
+	}{
+		{"inside the grace period", "2026-11-03 10:30:00", true},
+		{"past the grace period", "2026-11-03 11:30:00", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.checkedIn()
+			h.until(t, tc.wakeAt) // peerbot was down at 09:00
+			if got := h.sweep(); mentions(got, "How are you feeling today?") != tc.sent {
+				t.Fatalf("after downtime: %+v, want sent=%v", got, tc.sent)
+			}
+			h.until(t, "2026-11-03 23:00:00")
+			if got := h.sweep(); mentions(got, "How are you feeling today?") && !mentions(got, "gentle nudge") {
+				t.Fatalf("a second prompt the same day: %+v", got)
+			}
+			h.until(t, "2026-11-04 09:00:05")
+			if got := h.sweep(); !mentions(got, "How are you feeling today?") {
+				t.Fatalf("the next day: %+v", got)
+			}
+		})
+	}
+}
+
+func TestScheduleInThePersonsZoneAcrossDST(t *testing.T) {
+	h := newHarness(t)
+	h.checkedIn()
+	h.say("timezone America/Los_Angeles")
+	if err := h.engine.UpdateProfile(context.Background(), h.user, func(p *bot.Profile) { p.CheckinTime = "02:30" }); err != nil {
+		t.Fatal(err)
+	}
+	// Months later (every start in between skipped: the engine was not
+	// swept), the next start is computed again.
+	h.until(t, "2027-03-13 12:00:00")
+	if got := h.sweep(); len(got) != 0 {
+		t.Fatalf("a start months late was sent: %+v", got)
+	}
+	st, err := h.store.Load(context.Background(), h.user, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	la := zone(t, "America/Los_Angeles")
+	due := st.NextStart("daily-checkin")
+	if due.In(la).Format("2006-01-02 15:04 MST") != "2027-03-14 03:00 PDT" {
+		t.Fatalf("scheduled %v (%q), want 2027-03-14 03:00 PDT: 02:30 does not exist that day", due.In(la), st.Scheduled["daily-checkin"])
+	}
+	h.clock.Add(due.Sub(h.clock.Now()) + time.Second)
+	if got := h.sweep(); !mentions(got, "How are you feeling today?") {
+		t.Fatalf("at 03:00 PDT: %+v", got)
+	}
+}
+
+// TestTwoEnginesPromptOnce: two replicas sweeping the same store at the
+// same moment send one prompt.
+func TestTwoEnginesPromptOnce(t *testing.T) {
+	h := newHarness(t)
+	h.checkedIn()
+	e2, err := bot.New(bot.Options{Store: h.store, Flows: flows.Builtin(), Clock: h.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2.Register(h.rec)
+	h.until(t, "2026-11-03 09:00:05")
+	var wg sync.WaitGroup
+	for _, e := range []*bot.Engine{h.engine, e2} {
+		wg.Go(func() { _, _ = e.SweepWakes(context.Background()) })
+	}
+	wg.Wait()
+	if got := h.rec.take(); len(got) != 1 {
+		t.Fatalf("two sweeping engines sent %d prompts, want 1", len(got))
+	}
+}
