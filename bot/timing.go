@@ -217,6 +217,30 @@ func ParseDays(s string) (uint64, error) {
 // wrap past midnight (22:00–07:00). From == To means none.
 type QuietHours struct{ From, To int }
 
+// ParseQuietHours reads a window "22:00-07:00" (times as ParseClock
+// reads them); "" or "none" is no window.
+func ParseQuietHours(s string) (QuietHours, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.EqualFold(s, "none") || strings.EqualFold(s, "off") {
+		return QuietHours{}, nil
+	}
+	from, to, ok := strings.Cut(s, "-")
+	fh, fm, err1 := ParseClock(from)
+	th, tm, err2 := ParseClock(to)
+	if !ok || err1 != nil || err2 != nil {
+		return QuietHours{}, Errorf(EINVALID, "%q is not a window of quiet hours: use a start and an end, like 22:00-07:00.", s)
+	}
+	return QuietHours{From: fh*60 + fm, To: th*60 + tm}, nil
+}
+
+// String writes the window as ParseQuietHours reads it.
+func (q QuietHours) String() string {
+	if q.From == q.To {
+		return "none"
+	}
+	return fmt.Sprintf("%02d:%02d-%02d:%02d", q.From/60, q.From%60, q.To/60, q.To%60)
+}
+
 // Defer returns when a prompt due at at may go out for a person in loc: at
 // itself outside the window, else the window's end if that is still the
 // same local date, else the zero time (today's prompt is skipped).

@@ -59,6 +59,15 @@ type Config struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// Log says how log lines are written.
 	Log Log `yaml:"log"`
+	// QuietHours is the community's daily window, in each person's local
+	// time, in which nothing scheduled is sent ("22:00-07:00"); "" none.
+	QuietHours string `yaml:"quiet_hours"`
+	// ScheduleGrace is how late a scheduled check-in may still go out after
+	// peerbot was down; later, that day's is skipped. Default 2h.
+	ScheduleGrace time.Duration `yaml:"schedule_grace"`
+	// MissedDays is how many scheduled check-ins missed in a row raise a
+	// concern flag; default 3.
+	MissedDays int `yaml:"missed_days"`
 	// Community describes the community the bot serves.
 	Community Community `yaml:"community"`
 	// Crisis configures the safety net.
@@ -219,6 +228,10 @@ const (
 	// DefaultSafetyCheckAfter is how long a safety check waits for an
 	// answer.
 	DefaultSafetyCheckAfter = 10 * time.Minute
+	// DefaultScheduleGrace is how late a scheduled check-in may go out.
+	DefaultScheduleGrace = 2 * time.Hour
+	// DefaultMissedDays is how many missed check-ins raise a flag.
+	DefaultMissedDays = 3
 	// DefaultShutdownTimeout bounds a graceful stop.
 	DefaultShutdownTimeout = 20 * time.Second
 )
@@ -238,6 +251,8 @@ func Default() *Config {
 		LogLevel:        DefaultLogLevel,
 		Log:             Log{Format: LogFormatAuto},
 		ShutdownTimeout: DefaultShutdownTimeout,
+		ScheduleGrace:   DefaultScheduleGrace,
+		MissedDays:      DefaultMissedDays,
 		Community:       Community{Name: DefaultCommunity, Retention: DefaultRetention},
 		Crisis:          Crisis{Resources: DefaultCrisisResources(), SafetyCheckAfter: DefaultSafetyCheckAfter},
 		Redis:           Redis{Prefix: DefaultRedisPrefix, HistoryMax: DefaultHistoryMax},

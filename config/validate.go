@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/peerbot/peerbot/bot"
 	"net"
 	"net/url"
 	"strings"
@@ -35,6 +36,12 @@ func (c *Config) check() []*Error {
 	case LogFormatAuto, LogFormatText, LogFormatJSON:
 	default:
 		errs = append(errs, c.errAt("log.format", "%q is not one of auto, text, json", c.Log.Format))
+	}
+	if _, err := bot.ParseQuietHours(c.QuietHours); err != nil {
+		errs = append(errs, c.errAt("quiet_hours", "%s", bot.ErrorMessage(err)))
+	}
+	if c.MissedDays < 1 {
+		errs = append(errs, c.errAt("missed_days", "must be at least 1, got %d", c.MissedDays))
 	}
 	if strings.TrimSpace(c.Community.Name) == "" {
 		errs = append(errs, c.errAt("community.name", "must not be empty"))

@@ -133,6 +133,8 @@ func open(ctx context.Context, cfg *config.Config, log, retryLog *slog.Logger, f
 	if err != nil {
 		return nil, err
 	}
+	// Validate checked it.
+	quiet, _ := bot.ParseQuietHours(cfg.QuietHours)
 	var engineStore bot.Store = store
 	if rec != nil {
 		engineStore = observe.Store(store, rec)
@@ -148,6 +150,9 @@ func open(ctx context.Context, cfg *config.Config, log, retryLog *slog.Logger, f
 		// Mentors are not configurable yet: flags reach nobody, and the
 		// texts say so (Options.FlagsReach).
 		SafetyCheckAfter: cfg.Crisis.SafetyCheckAfter,
+		QuietHours:       quiet,
+		ScheduleGrace:    cfg.ScheduleGrace,
+		MissedDays:       cfg.MissedDays,
 	})
 	if err != nil {
 		store.Close()
