@@ -27,7 +27,7 @@ func (t *turn) consentAnswer(cmd command, isCmd bool) {
 	p := &t.st.Profile
 	if isCmd && cmd.allowedBeforeConsent() {
 		t.command(cmd)
-		if cmd.name != cmdDelete && cmd.name != cmdStop {
+		if cmd.name != cmdDelete && cmd.name != cmdStop && cmd.name != cmdBye {
 			t.say("Whenever you're ready: is it okay to go ahead? (yes or no)", t.consentOptions()...)
 		}
 		return
@@ -211,6 +211,13 @@ const (
 	textHeld = `I'm here, and I'm listening. Whenever you want to carry on with the check-in, say "go on". If you'd like to talk to a person now, say "resources".`
 
 	textRefusedReminder = `You chose not to take part, so I'm not storing your messages. If you change your mind, write "yes". "resources" lists people you can reach any time.`
+
+	// textBackTo leads the pending question asked again after a command.
+	textBackTo = "Back to where we were:"
+
+	// textPausedMidFlow follows the pause reply in the middle of a flow
+	// (%s: its title). "put it aside" is handled by turn.putAside.
+	textPausedMidFlow = `You're partway through "%s". You can finish it now — just answer below — or say "put it aside" and I'll close it, keeping the answers you've given.`
 
 	textDeleted = `Done — I've deleted everything I stored about you: your answers, goals, streak and settings. If you write to me again, we'll start fresh with the consent question.`
 )

@@ -172,8 +172,9 @@ func (t *turn) safetyAnswer(d crisispkg.Result, cmd command, isCmd bool) bool {
 	}
 	if isCmd {
 		switch cmd.name {
-		case cmdCheckin, cmdStart, cmdSkip, cmdResume:
-			// Nothing runs a flow past an open safety check.
+		case cmdCheckin, cmdStart, cmdSkip, cmdResume, cmdBye:
+			// Nothing runs a flow past an open safety check, and a
+			// goodbye gets the question again rather than a farewell.
 			t.askSafetyAgain()
 			return true
 		}

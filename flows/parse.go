@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode/utf8"
 
 	"github.com/peerbot/peerbot/internal/suggest"
 
@@ -25,10 +26,10 @@ import (
 // ("scael") would otherwise silently drop a rule.
 var (
 	flowKeys     = []string{"id", "title", "audience", "schedule", "checkin", "goal", "scores", "flag", "steps", "done"}
-	stepKeys     = []string{"id", "ask", "scale", "choice", "yesno", "number", "text", "next", "flag"}
+	stepKeys     = []string{"id", "label", "ask", "scale", "choice", "yesno", "number", "text", "next", "flag"}
 	kindKeys     = []string{string(Scale), string(Choice), string(YesNo), string(Number), string(Text)}
 	scheduleKeys = []string{"cron", "remind_after", "expire_after"}
-	goalKeys     = []string{"text", "why", "first_step", "by", "confidence", "progress", "keep", "new_text"}
+	goalKeys     = []string{"text", "why", "first_step", "by", "confidence", "progress", "keep", "new_text", "new_by"}
 	scaleKeys    = []string{"min", "max", "labels"}
 	numberKeys   = []string{"min", "max"}
 	textKeys     = []string{"optional", "max_len"}
@@ -548,6 +549,22 @@ func (p *parser) step(n *yaml.Node, i int) *rawStep {
 	}
 	fields := p.fields(n, id, "", stepKeys)
 
+	s.Label = idWords(s.ID)
+	if e, ok := fields["label"]; ok {
+		if v, ok := p.str(e.val, id, "label"); ok {
+			switch v = strings.TrimSpace(v); {
+			case v == "":
+				p.errorf(e.val, id, "label must not be empty: leave it out to use the id in words (%q)", idWords(id))
+			case strings.ContainsAny(v, "\n{}"):
+				p.errorf(e.val, id, "label must be short plain text on one line, with no template")
+			case utf8.RuneCountInString(v) > maxLabelLen:
+				p.errorf(e.val, id, "label must be at most %d characters, not %d: it is the question's short wording", maxLabelLen, utf8.RuneCountInString(v))
+			default:
+				s.Label = v
+			}
+		}
+	}
+
 	if e, ok := fields["ask"]; ok {
 		if src, ok := p.str(e.val, id, "ask"); ok && strings.TrimSpace(src) != "" {
 			rs.askNode = e.val
@@ -584,6 +601,19 @@ func (p *parser) step(n *yaml.Node, i int) *rawStep {
 		rs.flags = p.flags(e.val, id)
 	}
 	return rs
+}
+
+// maxLabelLen bounds a step's label, which heads its answer in "my data".
+const maxLabelLen = 60
+
+// idWords is a step id in words, the label of a step that has none:
+// "went_well" is "Went well".
+func idWords(id string) string {
+	w := strings.ReplaceAll(id, "_", " ")
+	if w == "" {
+		return ""
+	}
+	return strings.ToUpper(w[:1]) + w[1:]
 }
 
 func reservedWhy(id string) string {
@@ -968,10 +998,12 @@ func (p *parser) templates(r *rawFlow, scoreNames []string) {
 	for _, rs := range r.steps {
 		if rs.askNode != nil {
 			rs.s.ask = build(rs.askNode, rs.s.ID, "ask")
+			rs.s.askSrc = resolve(rs.askNode).Value
 		}
 	}
 	if r.doneNode != nil {
 		f.done = build(r.doneNode, "", "done")
+		f.doneSrc = resolve(r.doneNode).Value
 	}
 }
 
@@ -1040,7 +1072,7 @@ func (p *parser) goalMapping(r *rawFlow) {
 	g := &GoalMapping{}
 	targets := map[string]*string{
 		"text": &g.Text, "why": &g.Why, "first_step": &g.FirstStep, "by": &g.By, "confidence": &g.Confidence,
-		"progress": &g.Progress, "keep": &g.Keep, "new_text": &g.NewText,
+		"progress": &g.Progress, "keep": &g.Keep, "new_text": &g.NewText, "new_by": &g.NewBy,
 	}
 	for _, k := range goalKeys {
 		n, ok := r.goal[k]

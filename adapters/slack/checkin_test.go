@@ -126,7 +126,7 @@ func TestDailyCheckin(t *testing.T) {
 			h.expect(dm, 6, "What is one thing that went well")
 			checkAnswered(t, h, cravings, "No")
 			h.say(sam, "I called my sponsor & felt <better>")
-			h.expect(dm, 7, "Anything you would like your mentor to know?")
+			h.expect(dm, 7, "Anything else you'd like to note down?")
 			h.say(sam, "skip")
 			h.expect(dm, 8, "Thanks for checking in, Sam.")
 
