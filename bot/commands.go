@@ -184,7 +184,7 @@ func (t *turn) bye() {
 func (t *turn) startOrContinue(id string) {
 	f := t.e.flows.Get(id)
 	if f == nil {
-		t.say(fmt.Sprintf("There is no flow called %q here. %s", id, t.flowList()))
+		t.say(fmt.Sprintf("There is no check-in called %q here. %s", id, t.flowList()))
 		return
 	}
 	if s := t.st.Session; s != nil && s.Flow == id {
@@ -206,7 +206,7 @@ func (t *turn) startCommand(arg string) {
 	}
 	f := t.e.flows.Get(strings.ToLower(arg))
 	if f == nil || f.Audience == "channel" {
-		t.say(fmt.Sprintf("There is no flow called %q here. %s", arg, t.flowList()))
+		t.say(fmt.Sprintf("There is no check-in called %q here. %s", arg, t.flowList()))
 		t.reask(textBackTo)
 		return
 	}
