@@ -186,7 +186,7 @@ func TestAnswersInOrder(t *testing.T) {
 	for _, text := range []string{"3", "7.5", "no", "I went for a walk", "skip"} {
 		h.say(sam, text)
 	}
-	h.expect(dm, 3, "About how many hours", "Any cravings", "What is one thing", "Anything you would like", "Thanks for checking in")
+	h.expect(dm, 3, "About how many hours", "Any cravings", "What is one thing", "Anything else you'd like", "Thanks for checking in")
 }
 
 // TestStaleAndRepeatedClicks: a click on a question answered meanwhile by
