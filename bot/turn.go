@@ -225,12 +225,17 @@ func (t *turn) idle() {
 	t.say(textShortHelp)
 }
 
-// held is a message while the crisis safety net holds the flow.
+// held is a message while the crisis safety net holds the flow: "go on"
+// carries on, "put it aside" closes it with its answers kept.
 func (t *turn) held() {
 	if isGoOn(t.msg.Text) {
 		t.st.Session.Held = false
 		t.changed = true
 		t.reask("Okay, let's carry on.")
+		return
+	}
+	if isPutAside(t.msg.Text) {
+		t.putAside()
 		return
 	}
 	t.say(textHeld)
