@@ -116,7 +116,10 @@ type Adapter interface {
 	Send(ctx context.Context, r Reply) error
 }
 
-// Handler takes inbound messages; the Engine is one.
+// Handler takes inbound messages; the Engine is one. Handle answers the
+// person itself, a failure included ("I couldn't save that — please send
+// it again"); the error it returns is for the log and the metrics, never
+// to be shown to the person.
 type Handler interface {
 	Handle(ctx context.Context, msg Message) error
 }
@@ -152,8 +155,11 @@ const (
 	EUNAVAILABLE = "unavailable" // a dependency (the store) is down
 )
 
-// Error is a failure with a code and a sentence that can be shown to a
-// person.
+// Error is a failure with a code and a sentence. What a person reads is
+// decided by the engine alone: it shows Message for a person's own input
+// that it cannot use (a pause date it cannot read), and never Error(), the
+// code or the cause, which may name addresses and internals and go to the
+// log.
 type Error struct {
 	Code    string
 	Message string

@@ -31,6 +31,7 @@ const (
 	cmdResources = "resources"
 	cmdMyData    = "my data"
 	cmdDelete    = "delete my data"
+	cmdBye       = "bye"
 	cmdUnknown   = "unknown"
 )
 
@@ -49,6 +50,7 @@ var commandWords = map[string]string{
 	"resources": cmdResources, "resource": cmdResources, "crisis": cmdResources,
 	"my data": cmdMyData, "mydata": cmdMyData, "export": cmdMyData, "export my data": cmdMyData,
 	"delete my data": cmdDelete, "deletemydata": cmdDelete,
+	"bye": cmdBye, "goodbye": cmdBye, "bye bye": cmdBye, "quit": cmdBye, "exit": cmdBye,
 }
 
 // parseCommand recognises a command, case-insensitively, with or without a
@@ -112,7 +114,7 @@ func originalTail(text string, n int) string {
 // person must be able to use before agreeing to anything.
 func (c command) allowedBeforeConsent() bool {
 	switch c.name {
-	case cmdHelp, cmdResources, cmdMyData, cmdDelete, cmdStop:
+	case cmdHelp, cmdResources, cmdMyData, cmdDelete, cmdStop, cmdBye:
 		return true
 	}
 	return false
@@ -141,6 +143,7 @@ func (t *turn) command(c command) {
 		reask = false
 		t.skip()
 	case cmdPause:
+		reask = false
 		t.pause(c.arg)
 	case cmdResume:
 		reask = false
@@ -156,10 +159,24 @@ func (t *turn) command(c command) {
 		reask = false
 		t.deleteAll = true
 		t.say(textDeleted)
+	case cmdBye:
+		reask = false
+		t.bye()
 	}
 	if reask && t.st.Profile.Consent == ConsentGiven {
-		t.reask("Back to where we were:")
+		t.reask(textBackTo)
 	}
+}
+
+// bye answers "bye", "quit" or "exit" kindly. The engine cannot know how
+// a platform is left (the terminal may add that itself), so it says only
+// what stays true everywhere; a running check-in is kept for later.
+func (t *turn) bye() {
+	text := "Take care — I'm here whenever you want to check in."
+	if s := t.st.Session; s != nil && !s.Held && t.st.Profile.Consent == ConsentGiven {
+		text += " I've kept your answers so far, and we can carry on where we left off when you're back."
+	}
+	t.say(text)
 }
 
 // startOrContinue starts a flow, or asks its pending step if it is already
@@ -167,7 +184,7 @@ func (t *turn) command(c command) {
 func (t *turn) startOrContinue(id string) {
 	f := t.e.flows.Get(id)
 	if f == nil {
-		t.say(fmt.Sprintf("There is no flow called %q here. %s", id, t.flowList()))
+		t.say(fmt.Sprintf("There is no check-in called %q here. %s", id, t.flowList()))
 		return
 	}
 	if s := t.st.Session; s != nil && s.Flow == id {
@@ -184,13 +201,13 @@ func (t *turn) startOrContinue(id string) {
 func (t *turn) startCommand(arg string) {
 	if arg == "" {
 		t.say("Which one? " + t.flowList())
-		t.reask("Back to where we were:")
+		t.reask(textBackTo)
 		return
 	}
 	f := t.e.flows.Get(strings.ToLower(arg))
 	if f == nil || f.Audience == "channel" {
-		t.say(fmt.Sprintf("There is no flow called %q here. %s", arg, t.flowList()))
-		t.reask("Back to where we were:")
+		t.say(fmt.Sprintf("There is no check-in called %q here. %s", arg, t.flowList()))
+		t.reask(textBackTo)
 		return
 	}
 	t.startOrContinue(f.ID)
@@ -227,30 +244,48 @@ func (t *turn) skip() {
 	t.advance(f, step, nil, "")
 }
 
-// pause takes "", "until DATE", "for N days" or "N days".
+// pause takes "", "until DATE", "for N days" or "N days" (or weeks). In the
+// middle of a check-in it says what becomes of it: the person can finish
+// it now or put it aside.
 func (t *turn) pause(arg string) {
 	p := &t.st.Profile
 	until, err := parsePause(arg, t.now.In(t.loc))
 	if err != nil {
-		t.say(err.Error())
+		t.say(ErrorMessage(err))
+		t.reask(textBackTo)
 		return
 	}
 	p.PausedUntil = until
 	t.changed = true
+	text := fmt.Sprintf("Okay — I've paused your check-ins until %s. Say \"resume\" to start again sooner.", until.Format("Monday 2 January 2006"))
 	if until.Equal(pauseForever) {
-		t.say("Okay — I've paused your check-ins until you say \"resume\". Everything else still works, and \"resources\" is always here.")
+		text = "Okay — I've paused your check-ins until you say \"resume\". Everything else still works, and \"resources\" is always here."
+	}
+	if s := t.st.Session; s != nil && !s.Held {
+		t.say(text + "\n\n" + fmt.Sprintf(textPausedMidFlow, t.flowTitle(s.Flow)))
+		t.reask("If you'd like to finish it now:")
 		return
 	}
-	t.say(fmt.Sprintf("Okay — I've paused your check-ins until %s. Say \"resume\" to start again sooner.", until.Format("Monday 2 January 2006")))
+	t.say(text)
 }
+
+// maxPauseDays is the longest pause with an end date; "pause" alone lasts
+// until "resume".
+const maxPauseDays = 365
 
 // pauseForever is the PausedUntil of a pause with no end date.
 var pauseForever = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
+// parsePause reads the argument of "pause". Its errors are *Error values
+// whose Message is the sentence to show the person.
 func parsePause(arg string, now time.Time) (time.Time, error) {
 	words := strings.Fields(strings.ToLower(arg))
-	bad := Errorf(EINVALID, "I didn't understand %q. Try \"pause\", \"pause for 3 days\" or \"pause until %s\".",
-		arg, now.AddDate(0, 0, 7).Format(time.DateOnly))
+	example := now.AddDate(0, 0, 7).Format(time.DateOnly)
+	bad := Errorf(EINVALID, "I didn't understand %q. Try \"pause\", \"pause for 3 days\", \"pause for 2 weeks\" or \"pause until %s\".",
+		arg, example)
+	tooLong := Errorf(EINVALID, "I can pause check-ins for up to %d days (52 weeks) at a time — for example \"pause for 30 days\" or \"pause until %s\". "+
+		"To pause with no end date, say \"pause\" on its own, and \"resume\" when you're ready.", maxPauseDays, example)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 	switch {
 	case len(words) == 0:
 		return pauseForever, nil
@@ -262,6 +297,9 @@ func parsePause(arg string, now time.Time) (time.Time, error) {
 		if !d.After(now) {
 			return time.Time{}, Errorf(EINVALID, "%s has already passed. Try a date after today.", words[1])
 		}
+		if d.After(today.AddDate(0, 0, maxPauseDays+1)) {
+			return time.Time{}, tooLong
+		}
 		return d, nil
 	}
 	if words[0] == "for" {
@@ -269,14 +307,16 @@ func parsePause(arg string, now time.Time) (time.Time, error) {
 	}
 	if len(words) == 2 && (words[1] == "day" || words[1] == "days" || words[1] == "week" || words[1] == "weeks") {
 		n, err := strconv.Atoi(words[0])
-		if err != nil || n < 1 || n > 365 {
+		if err != nil || n < 1 {
 			return time.Time{}, bad
 		}
 		if strings.HasPrefix(words[1], "week") {
-			n *= 7
+			n = min(n, maxPauseDays) * 7
 		}
-		d := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
-		return d.AddDate(0, 0, n+1), nil
+		if n > maxPauseDays {
+			return time.Time{}, tooLong
+		}
+		return today.AddDate(0, 0, n+1), nil
 	}
 	return time.Time{}, bad
 }
@@ -297,7 +337,7 @@ func (t *turn) resume() {
 	} else {
 		t.say("Your check-ins are already on.")
 	}
-	t.reask("Back to where we were:")
+	t.reask(textBackTo)
 }
 
 func (t *turn) stop() {
@@ -367,7 +407,8 @@ func (t *turn) goals() {
 	t.say(b.String())
 }
 
-// myData shows everything stored about the user.
+// myData shows everything stored about the user, in words a person reads:
+// each answer under its question's short wording, as they gave it.
 func (t *turn) myData() {
 	p := t.st.Profile
 	if !t.st.Exists() {
@@ -381,55 +422,75 @@ func (t *turn) myData() {
 		fmt.Fprintf(&b, "• Consent: given on %s\n", p.ConsentAt.In(t.loc).Format(time.DateOnly))
 	case ConsentRefused:
 		b.WriteString("• Consent: you said no, so I keep only that choice, and a note of any message that suggested you may be in danger (never its words)\n")
+		b.WriteString("• Check-ins: none — you said no to them\n")
 	default:
 		b.WriteString("• Consent: not given yet\n")
+		b.WriteString("• Check-ins: none yet — they start only once you say yes\n")
 	}
+	if p.Consent == ConsentGiven {
+		t.profileLines(&b)
+	}
+	if c := t.st.Safety; c != nil {
+		fmt.Fprintf(&b, "• Safety check: asked %s, waiting for your answer\n", c.Asked.In(t.loc).Format("2006-01-02 15:04"))
+	}
+	if s := t.st.Session; s != nil {
+		fmt.Fprintf(&b, "• In progress: %s, started %s\n%s", t.flowTitle(s.Flow), s.StartedAt.In(t.loc).Format("2006-01-02 15:04"),
+			t.answerLines(s.Flow, s.Answers))
+	}
+	records, err := t.e.store.History(t.ctx, t.msg.User, "", 0)
+	switch {
+	case err != nil:
+		t.e.log.Error("history failed", "user", t.msg.User, "code", ErrorCode(err), "err", err)
+		b.WriteString("• Check-in history: I couldn't read it just now — please ask again in a moment.\n")
+	case p.Consent == ConsentGiven || len(records) > 0:
+		fmt.Fprintf(&b, "• Check-in history: %d\n", len(records))
+		for _, r := range records {
+			fmt.Fprintf(&b, "  – %s %s (%s)\n%s", r.Day, t.flowTitle(r.Flow), outcomeWords(r.Outcome), t.answerLines(r.Flow, r.Answers))
+		}
+	}
+	flags, err := t.e.store.Flags(t.ctx, t.msg.User)
+	switch {
+	case err != nil:
+		t.e.log.Error("flags failed", "user", t.msg.User, "code", ErrorCode(err), "err", err)
+		b.WriteString("• Flags: I couldn't read them just now — please ask again in a moment.\n")
+	case t.e.flagsReach == "":
+		fmt.Fprintf(&b, "• Flags: %d (kept with your data; nobody is notified of them)\n", len(flags))
+	default:
+		fmt.Fprintf(&b, "• Flags: %d (%s is told of each)\n", len(flags), t.e.flagsReach)
+	}
+	for _, f := range flags {
+		fmt.Fprintf(&b, "  – %s %s: %s\n", f.Time.In(t.loc).Format(time.DateOnly), f.Level, f.Reason)
+	}
+	b.WriteString("\nSay \"delete my data\" to erase all of it.")
+	t.say(b.String())
+}
+
+// profileLines writes what is kept about someone taking part: name,
+// timezone, whether check-ins are on, streak and goals.
+func (t *turn) profileLines(b *strings.Builder) {
+	p := t.st.Profile
 	if p.Name != "" {
-		fmt.Fprintf(&b, "• Name: %s\n", p.Name)
+		fmt.Fprintf(b, "• Name: %s\n", p.Name)
 	}
-	fmt.Fprintf(&b, "• Timezone: %s\n", t.loc)
+	fmt.Fprintf(b, "• Timezone: %s\n", t.loc)
 	switch {
 	case p.Stopped:
 		b.WriteString("• Check-ins: stopped\n")
 	case p.PausedUntil.Equal(pauseForever):
 		b.WriteString("• Check-ins: paused until you resume\n")
 	case p.PausedUntil.After(t.now):
-		fmt.Fprintf(&b, "• Check-ins: paused until %s\n", p.PausedUntil.Format(time.DateOnly))
+		fmt.Fprintf(b, "• Check-ins: paused until %s\n", p.PausedUntil.Format(time.DateOnly))
 	default:
 		b.WriteString("• Check-ins: on\n")
 	}
-	fmt.Fprintf(&b, "• Streak: %s (best %s)\n", plural(t.currentStreak(), "day"), plural(t.st.Streak.Best, "day"))
+	fmt.Fprintf(b, "• Streak: %s (best %s)\n", plural(t.currentStreak(), "day"), plural(t.st.Streak.Best, "day"))
 	for _, g := range t.st.Goals {
-		fmt.Fprintf(&b, "• Goal (%s): %s\n", g.Status, g.Text)
-	}
-	if c := t.st.Safety; c != nil {
-		fmt.Fprintf(&b, "• Safety check: asked %s, waiting for your answer\n", c.Asked.In(t.loc).Format("2006-01-02 15:04"))
-	}
-	if s := t.st.Session; s != nil {
-		fmt.Fprintf(&b, "• In progress: %s, started %s%s\n", t.flowTitle(s.Flow), s.StartedAt.In(t.loc).Format("2006-01-02 15:04"), formatAnswers(s.Answers))
-	}
-	records, err := t.e.store.History(t.ctx, t.msg.User, "", 0)
-	if err != nil {
-		t.e.log.Error("history failed", "user", t.msg.User, "err", err)
-		b.WriteString("• Check-in history: I couldn't read it just now — please ask again in a moment.\n")
-	} else {
-		fmt.Fprintf(&b, "• Check-in history: %d\n", len(records))
-		for _, r := range records {
-			fmt.Fprintf(&b, "  – %s %s (%s)%s\n", r.Day, t.flowTitle(r.Flow), outcomeWords(r.Outcome), formatAnswers(r.Answers))
+		fmt.Fprintf(b, "• Goal (%s): %s", g.Status, g.Text)
+		if g.By != "" {
+			fmt.Fprintf(b, ", by %s", g.By)
 		}
+		b.WriteString("\n")
 	}
-	if flags, err := t.e.store.Flags(t.ctx, t.msg.User); err == nil {
-		if t.e.flagsReach == "" {
-			fmt.Fprintf(&b, "• Flags: %d (kept with your data; nobody is notified of them)\n", len(flags))
-		} else {
-			fmt.Fprintf(&b, "• Flags: %d (%s is told of each)\n", len(flags), t.e.flagsReach)
-		}
-		for _, f := range flags {
-			fmt.Fprintf(&b, "  – %s %s: %s\n", f.Time.In(t.loc).Format(time.DateOnly), f.Level, f.Reason)
-		}
-	}
-	b.WriteString("\nSay \"delete my data\" to erase all of it.")
-	t.say(b.String())
 }
 
 func (t *turn) flowTitle(id string) string {
@@ -452,37 +513,51 @@ func outcomeWords(o string) string {
 	}
 }
 
-// formatAnswers renders answers as " — mood: 4, cravings: no", in a stable
-// order.
-func formatAnswers(a map[string]any) string {
-	if len(a) == 0 {
+// answerLines writes one line per answer, "    Mood: Ok-ish", in the order
+// the flow asks them: each under its question's short wording, its value
+// in words and text exactly as written. One line each also keeps a
+// right-to-left mark in someone's text to that line. Answers to steps the
+// flow no longer has follow, under their ids.
+func (t *turn) answerLines(flowID string, answers map[string]any) string {
+	if len(answers) == 0 {
 		return ""
 	}
-	keys := make([]string, 0, len(a))
-	for k := range a {
-		keys = append(keys, k)
+	var b strings.Builder
+	seen := make(map[string]bool, len(answers))
+	if f := t.e.flows.Get(flowID); f != nil {
+		for _, s := range f.Steps {
+			if v, ok := answers[s.ID]; ok {
+				seen[s.ID] = true
+				fmt.Fprintf(&b, "    %s: %s\n", s.Label, s.AnswerText(v))
+			}
+		}
 	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + formatValue(a[k])
+	var rest []string
+	for k := range answers {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
 	}
-	return " — " + strings.Join(parts, ", ")
+	sort.Strings(rest)
+	for _, k := range rest {
+		fmt.Fprintf(&b, "    %s: %s\n", k, formatValue(answers[k]))
+	}
+	return b.String()
 }
 
+// formatValue says an answer whose step is unknown: as stored, text as
+// written.
 func formatValue(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "skipped"
 	case bool:
 		if x {
-			return "yes"
+			return "Yes"
 		}
-		return "no"
+		return "No"
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
-	case string:
-		return strconv.Quote(x)
 	default:
 		return fmt.Sprint(x)
 	}
@@ -492,6 +567,15 @@ func formatValue(v any) string {
 func isNotToday(text string) bool {
 	switch normalizePhrase(text) {
 	case "not today", "not now", "no thanks not today", "not today thanks", "not today thank you", "maybe later":
+		return true
+	}
+	return false
+}
+
+// isPutAside recognises a wish to close the running flow for now.
+func isPutAside(text string) bool {
+	switch normalizePhrase(text) {
+	case "put it aside", "put aside", "set it aside", "leave it", "leave it for now", "put it aside please", "close it":
 		return true
 	}
 	return false

@@ -33,6 +33,11 @@ func TestParseCommand(t *testing.T) {
 		{"yes", "yes", false, "", ""},
 		{"empty", "", false, "", ""},
 		{"emoji", "🙂", false, "", ""},
+		{"bye", "Bye!", true, cmdBye, ""},
+		{"quit", "quit", true, cmdBye, ""},
+		{"exit with slash", "/exit", true, cmdBye, ""},
+		{"goodbye", "goodbye", true, cmdBye, ""},
+		{"a sentence starting with bye is an answer", "bye to old habits", false, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,15 +65,21 @@ func TestParsePause(t *testing.T) {
 		{"today", "until 2026-11-22", time.Time{}, "already passed"},
 		{"words", "for two days", time.Time{}, "didn't understand"},
 		{"zero days", "for 0 days", time.Time{}, "didn't understand"},
-		{"too long", "for 400 days", time.Time{}, "didn't understand"},
+		{"a year", "for 365 days", time.Date(2027, 11, 23, 0, 0, 0, 0, time.UTC), ""},
+		{"too long", "for 400 days", time.Time{}, "up to 365 days"},
+		{"too many weeks", "for 60 weeks", time.Time{}, "up to 365 days"},
+		{"a huge number of weeks", "for 999999999999 weeks", time.Time{}, "up to 365 days"},
+		{"date too far", "until 2027-12-01", time.Time{}, "up to 365 days"},
 		{"bad date", "until christmas", time.Time{}, "didn't understand"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := parsePause(tt.arg, now)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("parsePause(%q) error = %v, want %q", tt.arg, err, tt.wantErr)
+				// The sentence a person reads: no code in it.
+				msg := ErrorMessage(err)
+				if err == nil || !strings.Contains(msg, tt.wantErr) || strings.Contains(msg, EINVALID) {
+					t.Fatalf("parsePause(%q) error = %v, want a sentence with %q", tt.arg, err, tt.wantErr)
 				}
 				return
 			}

@@ -27,7 +27,7 @@ func (t *turn) consentAnswer(cmd command, isCmd bool) {
 	p := &t.st.Profile
 	if isCmd && cmd.allowedBeforeConsent() {
 		t.command(cmd)
-		if cmd.name != cmdDelete && cmd.name != cmdStop {
+		if cmd.name != cmdDelete && cmd.name != cmdStop && cmd.name != cmdBye {
 			t.say("Whenever you're ready: is it okay to go ahead? (yes or no)", t.consentOptions()...)
 		}
 		return
@@ -175,7 +175,7 @@ func (t *turn) crisis(m crisispkg.Result) {
 		t.st.Safety = nil
 		t.changed = true
 	}
-	t.urgent("crisis:"+m.Rule, "Crisis language in a message", t.msg.Text)
+	t.urgent("crisis:"+m.Rule, reasonCrisis, t.msg.Text)
 }
 
 // urgent is the crisis reply with an urgent flag (rule, reason, and the
@@ -198,19 +198,27 @@ const (
 
 	textHelp = `Here's what I can do (with or without a / in front):
 • checkin — start today's check-in
-• start <flow> — start a flow, e.g. "start goal-setting" or "start weekly-wellbeing"
+• start <name> — start another check-in, e.g. "start goal-setting" or "start weekly-wellbeing"
 • goals — see your goals
-• skip — skip an optional question; "not today" ends a check-in gently
+• skip — skip an optional question; "not today" ends a check-in gently; "put it aside" closes it for now
 • pause — pause check-ins ("pause for 3 days", "pause until 2026-12-24"); resume — turn them back on
 • stop — stop all check-ins and reminders
 • timezone Area/City — set your timezone, e.g. "timezone Europe/London"
 • resources — people you can reach right now
 • my data — see everything I keep about you
-• delete my data — erase all of it, at once`
+• delete my data — erase all of it, at once
+• bye — say goodbye; I'll keep your place`
 
 	textHeld = `I'm here, and I'm listening. Whenever you want to carry on with the check-in, say "go on". If you'd like to talk to a person now, say "resources".`
 
 	textRefusedReminder = `You chose not to take part, so I'm not storing your messages. If you change your mind, write "yes". "resources" lists people you can reach any time.`
+
+	// textBackTo leads the pending question asked again after a command.
+	textBackTo = "Back to where we were:"
+
+	// textPausedMidFlow follows the pause reply in the middle of a flow
+	// (%s: its title). "put it aside" is handled by turn.putAside.
+	textPausedMidFlow = `You're partway through "%s". You can finish it now — just answer below — or say "put it aside" and I'll close it, keeping the answers you've given.`
 
 	textDeleted = `Done — I've deleted everything I stored about you: your answers, goals, streak and settings. If you write to me again, we'll start fresh with the consent question.`
 )

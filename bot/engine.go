@@ -366,9 +366,9 @@ func (e *Engine) storeFailed(ctx context.Context, msg Message, det crisispkg.Res
 	case det.Kind == crisispkg.Self && det.Tier > crisispkg.None:
 		// The safety check cannot be asked without the store, so possible
 		// risk is treated like an unanswered check: urgent.
-		rule, reason := "crisis:"+det.Rule, "Crisis language in a message"
+		rule, reason := "crisis:"+det.Rule, reasonCrisis
 		if det.Tier == crisispkg.Risk {
-			rule, reason = "safety-check:unasked:"+det.Rule, "Possible risk in a message; the safety check could not be asked (store down)"
+			rule, reason = "safety-check:unasked:"+det.Rule, "A message may have suggested danger; crisis lines were sent, but the question \"Are you safe right now?\" couldn't be asked (a storage outage)"
 		}
 		e.keepFlag(Flag{
 			ID: e.newFlagID(now), User: msg.User, Answer: msg.Text, Rule: rule,

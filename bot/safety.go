@@ -24,6 +24,11 @@ import (
 //     to, a concern flag, and the pending question again — never a
 //     validation error.
 
+// reasonCrisis is the reason of the urgent flag that crisis language
+// raises. Flag reasons are read by the person in "my data": they say
+// what happened in plain words, never a label for the person.
+const reasonCrisis = "A message suggested danger; crisis lines were sent at once"
+
 // DefaultSafetyCheckAfter is how long a safety check waits for an answer
 // before its silence raises an urgent flag.
 const DefaultSafetyCheckAfter = 10 * time.Minute
@@ -130,7 +135,7 @@ func (t *turn) risk(m crisispkg.Result) {
 	if t.st.Safety != nil {
 		t.st.Safety = nil
 		t.changed = true
-		t.urgent("safety-check:risk-again:"+m.Rule, "A second message with possible risk while the safety check was open", t.msg.Text)
+		t.urgent("safety-check:risk-again:"+m.Rule, `A second message suggested danger while "Are you safe right now?" was waiting for an answer; crisis lines were sent`, t.msg.Text)
 		return
 	}
 	c := &SafetyCheck{ID: newSessionID(), Asked: t.now, Due: t.now.Add(t.e.safetyAfter), Rule: m.Rule}
@@ -161,10 +166,10 @@ func (t *turn) safetyAnswer(d crisispkg.Result, cmd command, isCmd bool) bool {
 		t.safe()
 		return true
 	case "no":
-		t.notSafe("safety-check:no", `Answered no to "Are you safe right now?"`)
+		t.notSafe("safety-check:no", `Answered no to "Are you safe right now?"; crisis lines were sent`)
 		return true
 	case "unsure":
-		t.notSafe("safety-check:unsure", `Not sure they are safe right now`)
+		t.notSafe("safety-check:unsure", `Answered "not sure" to "Are you safe right now?"; crisis lines were sent`)
 		return true
 	}
 	if t.st.Safety == nil {
@@ -172,8 +177,9 @@ func (t *turn) safetyAnswer(d crisispkg.Result, cmd command, isCmd bool) bool {
 	}
 	if isCmd {
 		switch cmd.name {
-		case cmdCheckin, cmdStart, cmdSkip, cmdResume:
-			// Nothing runs a flow past an open safety check.
+		case cmdCheckin, cmdStart, cmdSkip, cmdResume, cmdBye:
+			// Nothing runs a flow past an open safety check, and a
+			// goodbye gets the question again rather than a farewell.
 			t.askSafetyAgain()
 			return true
 		}
@@ -198,7 +204,7 @@ func (t *turn) safe() {
 	t.changed = true
 	t.say(textSafeYes)
 	if !c.Escalated && t.st.Profile.Consent == ConsentGiven {
-		t.raise(LevelConcern, "safety-check:yes:"+c.Rule, `Possible risk in a message; answered yes to "Are you safe right now?"`, c.Text)
+		t.raise(LevelConcern, "safety-check:yes:"+c.Rule, `A message may have suggested danger; answered yes to "Are you safe right now?"`, c.Text)
 	}
 	switch t.st.Profile.Consent {
 	case ConsentUnasked:
@@ -242,7 +248,7 @@ func (t *turn) safetyOverdue() {
 	c.Escalated = true
 	t.changed = true
 	t.raise(LevelUrgent, "safety-check:silence:"+c.Rule,
-		fmt.Sprintf("No answer to the safety check within %s", humanDuration(c.Due.Sub(c.Asked))), c.Text)
+		fmt.Sprintf(`No answer to "Are you safe right now?" within %s`, humanDuration(c.Due.Sub(c.Asked))), c.Text)
 }
 
 // safetyTimer is the safety check's timer firing: the check's silence is
@@ -277,9 +283,9 @@ func (t *turn) disclosure(d crisispkg.Result) {
 	if t.st.Profile.Consent != ConsentGiven {
 		return
 	}
-	reason := "Mentioned cravings"
+	reason := "Talked about cravings"
 	if d.Rule == "relapse" {
-		reason = "Mentioned a relapse"
+		reason = "Talked about a relapse"
 	}
 	t.raise(LevelConcern, "disclosure:"+d.Rule, reason, t.msg.Text)
 }

@@ -40,6 +40,8 @@ import (
 //	reach WHO             the engine is opened again with Options.FlagsReach
 //	                      WHO (flags reach a person); "reach" alone: nobody
 //	sweep                 the outbox sweeper runs once (safety-check timers)
+//	name NAME             later messages carry the display name NAME (Sam
+//	                      by default); "name" alone: no name at all
 //
 // Every reply must be matched: a user line while replies are unread fails.
 
@@ -78,6 +80,8 @@ type harness struct {
 	seq    int
 	// tune, when set, changes the engine's options on every open.
 	tune func(*bot.Options)
+	// name is the display name messages carry.
+	name string
 }
 
 func newHarness(t *testing.T) *harness {
@@ -88,6 +92,7 @@ func newHarness(t *testing.T) *harness {
 		clock: storetest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)),
 		rec:   &recorder{},
 		user:  bot.NewUserID("test", "local", "sam"),
+		name:  "Sam",
 	}
 	h.open()
 	t.Cleanup(func() { h.store.Close() })
@@ -115,7 +120,7 @@ func (h *harness) open() {
 func (h *harness) msg(text, value string) bot.Message {
 	h.seq++
 	return bot.Message{
-		ID: "ev" + strconv.Itoa(h.seq), Platform: "test", User: h.user, UserName: "Sam",
+		ID: "ev" + strconv.Itoa(h.seq), Platform: "test", User: h.user, UserName: h.name,
 		Channel: "D1", Direct: true, Text: text, Value: value, Time: h.clock.Now(),
 	}
 }
@@ -285,6 +290,9 @@ func runTranscript(t *testing.T, file string) {
 				fail("SweepOutbox: %v", err)
 			}
 			pending = h.rec.take()
+		case cmd == "name":
+			flush()
+			h.name = strings.TrimSpace(arg)
 		case cmd == "nostate":
 			flush()
 			st, err := h.store.Load(ctx, h.user, "")

@@ -194,12 +194,13 @@ func (t *turn) begin(flowID string) {
 	t.startFlow(f)
 }
 
+// greet welcomes back someone who has agreed to take part: by name when
+// it is known, with no stand-in when it is not.
 func (t *turn) greet() {
-	name := t.st.Profile.Name
-	if name == "" {
-		name = "there"
+	text := "Welcome back."
+	if name := t.st.Profile.Name; name != "" {
+		text = fmt.Sprintf("Welcome back, %s.", name)
 	}
-	text := fmt.Sprintf("Welcome back, %s.", name)
 	if d := t.currentStreak(); d > 0 {
 		text += fmt.Sprintf(" Your streak: %s.", plural(d, "day"))
 	}
@@ -224,12 +225,17 @@ func (t *turn) idle() {
 	t.say(textShortHelp)
 }
 
-// held is a message while the crisis safety net holds the flow.
+// held is a message while the crisis safety net holds the flow: "go on"
+// carries on, "put it aside" closes it with its answers kept.
 func (t *turn) held() {
 	if isGoOn(t.msg.Text) {
 		t.st.Session.Held = false
 		t.changed = true
 		t.reask("Okay, let's carry on.")
+		return
+	}
+	if isPutAside(t.msg.Text) {
+		t.putAside()
 		return
 	}
 	t.say(textHeld)
@@ -263,6 +269,10 @@ func (t *turn) answer(d crisispkg.Result) {
 		t.notToday()
 		return
 	}
+	if t.msg.Value == "" && isPutAside(raw) {
+		t.putAside()
+		return
+	}
 	v, err := step.Parse(raw)
 	if d.Kind == crisispkg.Disclosure && t.msg.Value == "" {
 		t.disclosure(d)
@@ -272,11 +282,16 @@ func (t *turn) answer(d crisispkg.Result) {
 		}
 	}
 	if err != nil {
+		// An AnswerError is the sentence that says how to answer; any
+		// other error is ours, logged and never shown.
+		again := "Sorry, I couldn't take that answer. Could you try once more?"
 		var ae *flows.AnswerError
-		if !errors.As(err, &ae) {
+		if errors.As(err, &ae) {
+			again = ae.Expected
+		} else {
 			t.e.log.Error("answer parse failed", "flow", f.ID, "step", step.ID, "err", err)
 		}
-		t.ask(f, step, err.Error())
+		t.ask(f, step, again)
 		return
 	}
 	t.advance(f, step, v, raw)
@@ -376,6 +391,16 @@ func (t *turn) notToday() {
 	}
 	t.complete(f, OutcomeNotToday)
 	t.say("That's okay — thank you for letting me know. Take good care of yourself today. I'll be here when you want me.")
+}
+
+// putAside closes the running flow at the person's wish, keeping the
+// answers given so far; unlike "not today" it does not count as a
+// check-in.
+func (t *turn) putAside() {
+	t.record(t.st.Session, OutcomeStopped, nil)
+	t.st.Session = nil
+	t.changed = true
+	t.say(`Okay — I've put it aside and kept the answers you gave. Say "checkin" whenever you'd like to start a new one.`)
 }
 
 // record appends a history record of the session.
@@ -577,7 +602,10 @@ func (t *turn) applyGoal(m *flows.GoalMapping, answers map[string]any) {
 	case strings.HasPrefix(keep, "let") || strings.HasPrefix(keep, "drop"):
 		g.Status = GoalDropped
 	case str(m.NewText) != "":
+		// The new wording comes with its own "by", or none: the old one
+		// belonged to the old wording.
 		g.Text = str(m.NewText)
+		g.By = str(m.NewBy)
 	}
 }
 

@@ -130,7 +130,7 @@ func TestDailyCheckin(t *testing.T) {
 			env:    Env{Name: "Sam", Streak: 5},
 			inputs: map[string]string{"mood": "2", "sleep": "7,5", "cravings": "no", "went_well": "Went for a walk", "note": "skip"},
 			path:   "mood sleep cravings went_well note",
-			flags:  "concern: Low mood",
+			flags:  "concern: Mood was low today (Rough or Low)",
 			done:   "Thanks for checking in, Sam. That's 5 days in a row. Take care of yourself today.",
 		},
 		{
@@ -138,8 +138,8 @@ func TestDailyCheckin(t *testing.T) {
 			env:    Env{Name: "Sam", Streak: 1},
 			inputs: map[string]string{"mood": "4 — Good", "sleep": "6 hours", "cravings": "yes", "craving_strength": "5", "coping": "Called my sponsor", "went_well": "Cooked dinner", "note": "Thanks"},
 			path:   "mood sleep cravings craving_strength coping went_well note",
-			flags:  "concern: Strong cravings",
-			done:   `Thanks for checking in, Sam. Every check-in counts. If the cravings get heavy, your mentor is here for you, and "resources" lists people you can talk to any time. Take care of yourself today.`,
+			flags:  "concern: Cravings were strong today (4 or 5 out of 5)",
+			done:   `Thanks for checking in, Sam. Every check-in counts. If the cravings get heavy, "resources" lists people you can talk to any time, day or night. Take care of yourself today.`,
 		},
 		{
 			name:   "mild cravings, no name",
@@ -218,7 +218,7 @@ func TestGoalSetting(t *testing.T) {
 
 func TestGoalFollowup(t *testing.T) {
 	f := Builtin().Get("goal-followup")
-	want := GoalMapping{Progress: "progress", Keep: "keep", NewText: "new_text"}
+	want := GoalMapping{Progress: "progress", Keep: "keep", NewText: "new_text", NewBy: "new_by"}
 	if f.Goal == nil || *f.Goal != want {
 		t.Errorf("goal mapping = %+v, want %+v", f.Goal, want)
 	}
@@ -234,8 +234,11 @@ func TestGoalFollowup(t *testing.T) {
 		{"done", map[string]string{"progress": "done"},
 			"progress",
 			`You did it, Sam! "Walk every morning" is done. That took effort, and it counts. Whenever you're ready, you can set a new goal.`},
-		{"partly, adjust", map[string]string{"progress": "Partly", "obstacles": "Rain", "keep": "adjust", "new_text": "Walk three mornings a week"},
-			"progress obstacles keep new_text",
+		{"partly, adjust", map[string]string{"progress": "Partly", "obstacles": "Rain", "keep": "adjust", "new_text": "Walk three mornings a week", "new_by": "the end of the month"},
+			"progress obstacles keep new_text new_by",
+			`Got it. Your goal is now: "Walk three mornings a week", by the end of the month. Small steps count.`},
+		{"adjust with no date", map[string]string{"progress": "Partly", "obstacles": "skip", "keep": "adjust", "new_text": "Walk three mornings a week", "new_by": "skip"},
+			"progress obstacles keep new_text new_by",
 			`Got it. Your goal is now: "Walk three mornings a week". Small steps count.`},
 		{"not yet, keep", map[string]string{"progress": "3", "obstacles": "skip", "keep": "Keep it"},
 			"progress obstacles keep",
@@ -296,10 +299,10 @@ func TestWeeklyWellbeing(t *testing.T) {
 	}
 
 	const (
-		poor = "concern: Poor wellbeing score (WHO-5 of 50 or less out of 100), a reason to reach out"
-		drop = "concern: Wellbeing score dropped by 10 points or more since last time"
-		low  = `info: At least one wellbeing answer was "Some of the time" or "At no time"`
-		tail = " It's a snapshot of the last two weeks, not a judgement, and your mentor is around if you'd like to talk about any of it."
+		poor = "concern: Wellbeing score was 50 or less out of 100 — worth a talk with someone"
+		drop = "concern: Wellbeing score went down by 10 points or more since last time"
+		low  = `info: At least one answer was "Some of the time" or "At no time"`
+		tail = " It's a snapshot of the last two weeks, not a judgement. If you'd like to talk about any of it, \"resources\" lists people you can reach any time."
 	)
 	tests := []struct {
 		name    string

@@ -79,10 +79,11 @@ type Flow struct {
 	// Line is the line of the flow's first key in File.
 	Line int
 
-	done   *template.Template
-	scores []*score
-	flags  []*flagRule
-	index  map[string]*Step
+	done    *template.Template
+	doneSrc string
+	scores  []*score
+	flags   []*flagRule
+	index   map[string]*Step
 }
 
 // Schedule says when a flow starts on its own and how long a started run
@@ -101,10 +102,11 @@ type Schedule struct {
 
 // GoalMapping names the steps whose answers the engine stores in the user's
 // goal. goal-setting uses Text, Why, FirstStep, By, Confidence (creates a
-// new goal); goal-followup uses Progress, Keep, NewText (updates the current
-// goal). Each value is a step id, validated to exist; "" means not mapped.
+// new goal); goal-followup uses Progress, Keep, NewText and NewBy (updates
+// the current goal: a new wording comes with its own "by", or none). Each
+// value is a step id, validated to exist; "" means not mapped.
 type GoalMapping struct {
-	Text, Why, FirstStep, By, Confidence, Progress, Keep, NewText string
+	Text, Why, FirstStep, By, Confidence, Progress, Keep, NewText, NewBy string
 }
 
 // Step is one question of a flow.
@@ -112,6 +114,10 @@ type Step struct {
 	// ID is the step's id, also the name of its answer in `when`
 	// expressions and in templates (.Answers.<id>).
 	ID string
+	// Label is the question's short wording, which heads its answer where
+	// a person reads their answers back ("my data"): the step's `label:`,
+	// or its id in words ("went_well" is "Went well").
+	Label string
 	// Kind is the kind of answer the step takes.
 	Kind Kind
 	// Min and Max are the bounds of a scale or number step (inclusive). A
@@ -128,10 +134,11 @@ type Step struct {
 	// Line is the line of the step in its file.
 	Line int
 
-	flow  *Flow
-	ask   *template.Template
-	next  []*branch
-	flags []*flagRule
+	flow   *Flow
+	ask    *template.Template
+	askSrc string
+	next   []*branch
+	flags  []*flagRule
 }
 
 // Option is one button of a prompt.
@@ -362,6 +369,83 @@ func (s *Step) Options() []Option {
 		return []Option{{Label: "Yes", Value: "yes"}, {Label: "No", Value: "no"}}
 	}
 	return nil
+}
+
+// Sentence is one text of a flow that a person may read, as written in
+// its file (a template unrendered, with all its branches).
+type Sentence struct {
+	// Where names the text: "title", "mood: label", "mood: ask",
+	// "mood: options", "mood: flag reason", "flag reason" (a rule checked
+	// when the flow completes) or "done".
+	Where string
+	// Text is the text as written.
+	Text string
+}
+
+// Sentences lists every text of the flow a person may read, in file order,
+// so that a reviewer can read a flow's words in one place: its title,
+// each step's label, prompt, button labels and flag reasons (a person
+// reads their flags in "my data"), the flow's flag reasons and its done
+// message.
+func (f *Flow) Sentences() []Sentence {
+	out := []Sentence{{Where: "title", Text: f.Title}}
+	reasons := func(where string, rules []*flagRule) {
+		for _, r := range rules {
+			out = append(out, Sentence{Where: where, Text: r.reason})
+		}
+	}
+	for _, s := range f.Steps {
+		out = append(out, Sentence{Where: s.ID + ": label", Text: s.Label}, Sentence{Where: s.ID + ": ask", Text: s.askSrc})
+		if opts := s.Options(); len(opts) > 0 {
+			labels := make([]string, len(opts))
+			for i, o := range opts {
+				labels[i] = o.Label
+			}
+			out = append(out, Sentence{Where: s.ID + ": options", Text: strings.Join(labels, " | ")})
+		}
+		reasons(s.ID+": flag reason", s.flags)
+	}
+	reasons("flag reason", f.flags)
+	if f.doneSrc != "" {
+		out = append(out, Sentence{Where: "done", Text: f.doneSrc})
+	}
+	return out
+}
+
+// AnswerText says a stored answer as the person reads it back: the label
+// of a scale whose values are all labelled ("Ok-ish"), else its button
+// ("5 — Very strong", "8"); "Yes" or "No"; a number as written; a choice
+// or text exactly as given; "skipped" for nil. An answer that does not fit
+// the step (the flow changed since) is shown as stored.
+func (s *Step) AnswerText(v any) string {
+	if v == nil {
+		return "skipped"
+	}
+	switch n := s.normalize(v).(type) {
+	case nil:
+	case int:
+		label, ok := s.Labels[n]
+		switch {
+		case !ok:
+			return strconv.Itoa(n)
+		case len(s.Labels) >= int(s.Max-s.Min)+1:
+			return label
+		}
+		return strconv.Itoa(n) + " — " + label
+	case float64:
+		return strconv.FormatFloat(n, 'f', -1, 64)
+	case bool:
+		if n {
+			return "Yes"
+		}
+		return "No"
+	case string:
+		return n
+	}
+	if f, ok := toFloat(v); ok {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
 }
 
 // normalize converts a stored answer to the Go type of the step's kind, so

@@ -172,10 +172,12 @@ func (p *parser) templates(r *rawFlow, scoreNames []string) {
 	for _, rs := range r.steps {
 		if rs.askNode != nil {
 			rs.s.ask = build(rs.askNode, rs.s.ID, "ask")
+			rs.s.askSrc = resolve(rs.askNode).Value
 		}
 	}
 	if r.doneNode != nil {
 		f.done = build(r.doneNode, "", "done")
+		f.doneSrc = resolve(r.doneNode).Value
 	}
 }
 
@@ -244,7 +246,7 @@ func (p *parser) goalMapping(r *rawFlow) {
 	g := &GoalMapping{}
 	targets := map[string]*string{
 		"text": &g.Text, "why": &g.Why, "first_step": &g.FirstStep, "by": &g.By, "confidence": &g.Confidence,
-		"progress": &g.Progress, "keep": &g.Keep, "new_text": &g.NewText,
+		"progress": &g.Progress, "keep": &g.Keep, "new_text": &g.NewText, "new_by": &g.NewBy,
 	}
 	for _, k := range goalKeys {
 		n, ok := r.goal[k]

@@ -16,10 +16,10 @@ import (
 // ("scael") would otherwise silently drop a rule.
 var (
 	flowKeys     = []string{"id", "title", "audience", "schedule", "checkin", "goal", "scores", "flag", "steps", "done"}
-	stepKeys     = []string{"id", "ask", "scale", "choice", "yesno", "number", "text", "next", "flag"}
+	stepKeys     = []string{"id", "label", "ask", "scale", "choice", "yesno", "number", "text", "next", "flag"}
 	kindKeys     = []string{string(Scale), string(Choice), string(YesNo), string(Number), string(Text)}
 	scheduleKeys = []string{"cron", "remind_after", "expire_after"}
-	goalKeys     = []string{"text", "why", "first_step", "by", "confidence", "progress", "keep", "new_text"}
+	goalKeys     = []string{"text", "why", "first_step", "by", "confidence", "progress", "keep", "new_text", "new_by"}
 	scaleKeys    = []string{"min", "max", "labels"}
 	numberKeys   = []string{"min", "max"}
 	textKeys     = []string{"optional", "max_len"}

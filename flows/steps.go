@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -66,6 +67,22 @@ func (p *parser) step(n *yaml.Node, i int) *rawStep {
 	}
 	fields := p.fields(n, id, "", stepKeys)
 
+	s.Label = idWords(s.ID)
+	if e, ok := fields["label"]; ok {
+		if v, ok := p.str(e.val, id, "label"); ok {
+			switch v = strings.TrimSpace(v); {
+			case v == "":
+				p.errorf(e.val, id, "label must not be empty: leave it out to use the id in words (%q)", idWords(id))
+			case strings.ContainsAny(v, "\n{}"):
+				p.errorf(e.val, id, "label must be short plain text on one line, with no template")
+			case utf8.RuneCountInString(v) > maxLabelLen:
+				p.errorf(e.val, id, "label must be at most %d characters, not %d: it is the question's short wording", maxLabelLen, utf8.RuneCountInString(v))
+			default:
+				s.Label = v
+			}
+		}
+	}
+
 	if e, ok := fields["ask"]; ok {
 		if src, ok := p.str(e.val, id, "ask"); ok && strings.TrimSpace(src) != "" {
 			rs.askNode = e.val
@@ -102,6 +119,19 @@ func (p *parser) step(n *yaml.Node, i int) *rawStep {
 		rs.flags = p.flags(e.val, id)
 	}
 	return rs
+}
+
+// maxLabelLen bounds a step's label, which heads its answer in "my data".
+const maxLabelLen = 60
+
+// idWords is a step id in words, the label of a step that has none:
+// "went_well" is "Went well".
+func idWords(id string) string {
+	w := strings.ReplaceAll(id, "_", " ")
+	if w == "" {
+		return ""
+	}
+	return strings.ToUpper(w[:1]) + w[1:]
 }
 
 func reservedWhy(id string) string {

@@ -16,6 +16,26 @@ import (
 var funcs = template.FuncMap{
 	"change": change,
 	"int":    toInt,
+	"plural": plural,
+}
+
+// plural says a count with its unit in the right number: `{{plural
+// .Streak "day"}}` is "1 day" or "3 days". A unit whose plural is not made
+// with "s" can give it: `{{plural .N "entry" "entries"}}`. A missing or
+// non-numeric count gives "".
+func plural(n any, unit string, units ...string) string {
+	f, ok := toFloat(n)
+	if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
+		return ""
+	}
+	c := strconv.FormatFloat(f, 'f', -1, 64)
+	if f == 1 {
+		return c + " " + unit
+	}
+	if len(units) > 0 {
+		return c + " " + units[0]
+	}
+	return c + " " + unit + "s"
 }
 
 // change describes a score's change in plain words: "up 8 from last time",

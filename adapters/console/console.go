@@ -187,8 +187,10 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) error {
 
 // Run reads one message per line and gives each to h, until the input ends
 // (then it returns nil) or ctx is done (then it returns ctx.Err()). An error
-// from h is printed and reading goes on: one failed message must not end
-// the conversation. Run must not be called twice at once.
+// from h is not printed: it carries codes and addresses for the log, and
+// the engine answers the person itself (a failed save with "please send
+// it again"). Reading goes on: one failed message must not end the
+// conversation. Run must not be called twice at once.
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	a.startRead.Do(func() { go a.read() })
 	if a.opts.Interactive {
@@ -216,9 +218,8 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			if l.truncated && a.opts.Interactive {
 				a.write(fmt.Sprintf("(your message was cut to %d kB)\n\n", maxLine>>10))
 			}
-			if err := h.Handle(ctx, msg); err != nil {
-				a.write("(error: " + oneLine(err.Error()) + ")\n\n")
-			}
+			// The engine has told the person and logged the cause.
+			_ = h.Handle(ctx, msg)
 			a.prompt()
 		}
 	}
@@ -482,7 +483,7 @@ func stripNumber(label, num string) string {
 	return label // "10 minutes": the number is part of the label
 }
 
-// oneLine folds newlines so that an error or a label stays on one line.
+// oneLine folds newlines so that a label stays on one line.
 func oneLine(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")

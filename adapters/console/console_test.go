@@ -64,7 +64,8 @@ func (e *echo) Handle(ctx context.Context, m bot.Message) error {
 		}
 		return e.a.Send(ctx, bot.Reply{User: "console:local:mentor", Text: "Flag: low mood"})
 	case "fail":
-		return bot.Errorf(bot.EUNAVAILABLE, "The store is down.")
+		// As a store failure reaches Handle's caller: for the log only.
+		return bot.Errorf(bot.EUNAVAILABLE, "Redis at 127.0.0.1:6399 is unreachable")
 	}
 	switch {
 	case len(m.Text) > 100:
@@ -121,8 +122,6 @@ How are you feeling?
   1) Rough   2) Low   3) Ok-ish   4   5) Great
 
 you said: 4
-
-(error: unavailable: The store is down.)
 
 you said: bye
 
@@ -193,9 +192,11 @@ func TestMessageFields(t *testing.T) {
 	}
 }
 
-func TestErrorOutput(t *testing.T) {
+// TestErrorNotShown: the error Handle returns (codes, addresses) is for the
+// log; the person sees only what the engine sends.
+func TestErrorNotShown(t *testing.T) {
 	_, out := chat(t, "fail\nok\n", Options{})
-	want := "(error: unavailable: The store is down.)\n\nyou said: ok\n\n"
+	want := "you said: ok\n\n"
 	if out != want {
 		t.Errorf("output = %q, want %q", out, want)
 	}

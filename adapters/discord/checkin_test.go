@@ -105,7 +105,7 @@ func TestDailyCheckinInDM(t *testing.T) {
 	}
 
 	msgs = h.say(sam, "I called my sponsor", 1)
-	if msgs[0].Content != `Anything you would like your mentor to know? (or "skip")` {
+	if msgs[0].Content != `Anything else you'd like to note down? (or "skip")` {
 		t.Errorf("note prompt = %q", msgs[0].Content)
 	}
 	msgs = h.say(sam, "skip", 1)
@@ -122,7 +122,7 @@ func TestDailyCheckinInDM(t *testing.T) {
 		"Please answer with a number from 0 to 24.",
 		"Any cravings today?",
 		"What is one thing that went well, even a small one?",
-		"Anything you would like your mentor to know?",
+		"Anything else you'd like to note down?",
 		"Thanks for checking in, Sam.",
 	}
 	got := contents(h.fake.MessagesIn(dm))

@@ -180,7 +180,7 @@ func TestReplaysAndGatewayFaults(t *testing.T) {
 				}
 				want := []string{
 					"Hi, I'm peerbot", "Thank you.", "Hi Sam. How are you feeling today?",
-					"About how many hours", "Any cravings today?", "What is one thing", "Anything you would like", "Thanks for checking in, Sam.",
+					"About how many hours", "Any cravings today?", "What is one thing", "Anything else you'd like", "Thanks for checking in, Sam.",
 				}
 				got := contents(h.fake.MessagesIn(h.dm(sam)))
 				if len(got) != len(want) {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/peerbot/peerbot/internal/fakediscord"
 )
@@ -108,6 +109,8 @@ func TestSlashCommands(t *testing.T) {
 		return iid, fs
 	}
 
+	// A pause has an end within a year (bot.maxPauseDays).
+	pauseUntil := time.Now().UTC().AddDate(0, 2, 0)
 	tests := []struct {
 		name    string
 		user    fakediscord.User
@@ -119,7 +122,8 @@ func TestSlashCommands(t *testing.T) {
 		{name: "resources", user: sam, guild: guild1, command: "resources", want: []string{"If you need to talk to someone now"}},
 		{name: "resources in the DM", user: sam, command: "resources", want: []string{"If you need to talk to someone now"}},
 		{name: "pause for", user: alex, guild: guild1, command: "pause", opts: map[string]string{"for": "3 days"}, want: []string{"Okay — I've paused your check-ins until"}},
-		{name: "pause until", user: alex, guild: guild1, command: "pause", opts: map[string]string{"until": "2099-12-24"}, want: []string{"Okay — I've paused your check-ins until Thursday 24 December 2099"}},
+		{name: "pause until", user: alex, guild: guild1, command: "pause", opts: map[string]string{"until": pauseUntil.Format(time.DateOnly)},
+			want: []string{"Okay — I've paused your check-ins until " + pauseUntil.Format("Monday 2 January 2006")}},
 		{name: "resume", user: alex, guild: guild1, command: "resume", want: []string{"Welcome back — your check-ins are on again."}},
 		{name: "timezone", user: alex, guild: guild1, command: "timezone", opts: map[string]string{"zone": "Europe/London"}, want: []string{"Done — your timezone is now Europe/London"}},
 		{name: "goals", user: alex, guild: guild1, command: "goals", want: []string{"You haven't set a goal yet."}},

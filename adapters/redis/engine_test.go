@@ -135,9 +135,9 @@ func TestRedisKilledMidConversation(t *testing.T) {
 		t.Fatalf("after Redis returned: kept %d, stored flags %+v; want the urgent crisis flag stored", e.KeptFlags(), fl)
 	}
 	c.expect("no", "went well")
-	c.expect("a walk", "mentor to know")
+	c.expect("a walk", "note down")
 	c.expect("skip", "Thanks for checking in")
-	c.expect("my data", "mood: 4")
+	c.expect("my data", "Mood: Good")
 }
 
 // TestRedisRestartWithPersistence: with appendonly on, every session saved
@@ -158,7 +158,7 @@ func TestRedisRestartWithPersistence(t *testing.T) {
 	srv.Restart(t)
 	for _, c := range convs {
 		c.expect("8", "Any cravings today?")
-		c.expect("my data", "mood: 3")
+		c.expect("my data", "Mood: Ok-ish")
 	}
 }
 

@@ -126,7 +126,7 @@ func TestDailyCheckin(t *testing.T) {
 			h.expect(dm, 6, "What is one thing that went well")
 			checkAnswered(t, h, cravings, "No")
 			h.say(sam, "I called my sponsor & felt <better>")
-			h.expect(dm, 7, "Anything you would like your mentor to know?")
+			h.expect(dm, 7, "Anything else you'd like to note down?")
 			h.say(sam, "skip")
 			h.expect(dm, 8, "Thanks for checking in, Sam.")
 
@@ -186,7 +186,7 @@ func TestAnswersInOrder(t *testing.T) {
 	for _, text := range []string{"3", "7.5", "no", "I went for a walk", "skip"} {
 		h.say(sam, text)
 	}
-	h.expect(dm, 3, "About how many hours", "Any cravings", "What is one thing", "Anything you would like", "Thanks for checking in")
+	h.expect(dm, 3, "About how many hours", "Any cravings", "What is one thing", "Anything else you'd like", "Thanks for checking in")
 }
 
 // TestStaleAndRepeatedClicks: a click on a question answered meanwhile by

@@ -143,7 +143,7 @@ func TestReconnects(t *testing.T) {
 	h.say(sam, "skip")
 	h.expect(dm, 7, "What is one thing that went well")
 	h.say(sam, "a long walk")
-	h.expect(dm, 8, "Anything you would like your mentor to know")
+	h.expect(dm, 8, "Anything else you'd like to note down")
 	h.say(sam, "skip")
 	h.expect(dm, 9, "Thanks for checking in")
 	h.allAcked()

@@ -51,10 +51,10 @@ func TestSlashCommands(t *testing.T) {
 
 			// /peerbot pause for 3 days, typed in the DM itself.
 			h.deliver(h.fake.SlashCommand(sam.ID, dm, "/peerbot", "pause for 3 days"))
-			if e := ephemerals(3)[2]; e.Channel != dm || !strings.Contains(e.Text, "paused your check-ins until") {
+			if e := ephemerals(3)[2]; e.Channel != dm || !strings.Contains(e.Text, "paused your check-ins until") || !strings.Contains(e.Text, "put it aside") {
 				t.Errorf("pause: %+v", e)
 			}
-			h.expect(dm, 4, "Back to where we were")
+			h.expect(dm, 4, "If you'd like to finish it now")
 			if s := h.summary(sam); !s.PausedUntil.After(time.Now().Add(48 * time.Hour)) {
 				t.Errorf("not paused: %+v", s)
 			}

@@ -63,7 +63,7 @@ const (
 	sleepQuestion   = "About how many hours did you sleep last night?"
 	cravingQuestion = "Any cravings today?"
 	wentWellQ       = "What is one thing that went well"
-	noteQuestion    = "Anything you would like your mentor to know?"
+	noteQuestion    = "Anything else you'd like to note down?"
 	doneDaily       = "Thanks for checking in"
 	dataPathLine    = "your data is kept in"
 )
@@ -362,7 +362,7 @@ func TestRestartShowsCheckinAndStreak(t *testing.T) {
 	mustExit(t, r, 0)
 	mustNotContain(t, "restart: stdout (consent was given already)", r.stdout, consentQuestion)
 	mustContain(t, "restart: my data", r.stdout,
-		"Streak: 1 day", "mood: 4", "sleep: 7", "cravings: no", `went_well: "I went for a walk"`)
+		"Streak: 1 day", "Mood: Good", "Hours of sleep: 7", "Cravings: No", "One thing that went well: I went for a walk")
 }
 
 // 3. An answer off the scale is asked again; then answering works.
@@ -384,7 +384,7 @@ func TestOutOfRangeAnswerIsAskedAgain(t *testing.T) {
 			mustContain(t, "reply to 3", c.replies[2], sleepQuestion)
 			inOrder(t, "reply to 25 hours", c.replies[3], "Please answer with a number from 0 to 24", sleepQuestion)
 			mustContain(t, "reply to 8 hours", c.replies[4], cravingQuestion)
-			mustContain(t, "my data", c.replies[5], "mood: 3", "sleep: 8")
+			mustContain(t, "my data", c.replies[5], "Mood: Ok-ish", "Hours of sleep: 8")
 		})
 	}
 }
@@ -755,7 +755,7 @@ func TestOddInputMidCheckin(t *testing.T) {
 	r := e.run(t, "my data\n", "chat", "--data", c.data)
 	mustExit(t, r, 0)
 	mustContain(t, "my data after the odd lines", r.stdout,
-		"mood: 4", "sleep: 7", "cravings: no", fmt.Sprintf("went_well: %q", wentWell), "Streak: 1 day")
+		"Mood: Good", "Hours of sleep: 7", "Cravings: No", "One thing that went well: "+wentWell, "Streak: 1 day")
 }
 
 // 12. An unknown --flow lists the flows there are.
@@ -803,7 +803,7 @@ func TestCustomFlows(t *testing.T) {
 
 		r = e.run(t, "my data\n", "chat", "--flows", "testdata/flows", "--data", data)
 		mustExit(t, r, 0)
-		mustContain(t, "my data", r.stdout, `evening_energy: "Restless"`, "meetings: 5")
+		mustContain(t, "my data", r.stdout, "Evening energy: Restless", "Meetings: 5")
 	})
 	t.Run("flow with the id daily-checkin overrides the built-in", func(t *testing.T) {
 		t.Parallel()

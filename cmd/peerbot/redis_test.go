@@ -44,7 +44,7 @@ func TestChatOnRedis(t *testing.T) {
 	r = e.run(t, "my data\n", args...)
 	mustExit(t, r, 0)
 	mustNotContain(t, "restart: stdout", r.stdout, consentQuestion)
-	mustContain(t, "restart: my data", r.stdout, "Streak: 1 day", "mood: 4", `went_well: "I went for a walk"`)
+	mustContain(t, "restart: my data", r.stdout, "Streak: 1 day", "Mood: Good", "One thing that went well: I went for a walk")
 
 	r = e.run(t, "delete my data\n", args...)
 	mustExit(t, r, 0)
