@@ -35,9 +35,11 @@ func TestChatOnRedis(t *testing.T) {
 	if len(keys) == 0 {
 		t.Fatal("no keys in Redis after a check-in")
 	}
+	// The user's own keys, and the wake index of scheduled check-ins,
+	// whose shards are keys of their own (members are user ids).
 	for _, k := range keys {
-		if !strings.HasPrefix(k, tag) {
-			t.Errorf("key %q is not under %q", k, tag)
+		if !strings.HasPrefix(k, tag) && !strings.HasPrefix(k, "pb:{w:") {
+			t.Errorf("key %q is neither under %q nor a wake index shard", k, tag)
 		}
 	}
 
@@ -45,6 +47,22 @@ func TestChatOnRedis(t *testing.T) {
 	mustExit(t, r, 0)
 	mustNotContain(t, "restart: stdout", r.stdout, consentQuestion)
 	mustContain(t, "restart: my data", r.stdout, "Streak: 1 day", "Mood: Good", "One thing that went well: I went for a walk")
+
+	inIndex := func() bool {
+		shards, err := client.Keys(ctx, "pb:{w:*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range shards {
+			if _, err := client.ZScore(ctx, k, "console:local:"+testUser).Result(); err == nil {
+				return true
+			}
+		}
+		return false
+	}
+	if !inIndex() {
+		t.Fatal("a consented user with a scheduled check-in is not in the wake index")
+	}
 
 	r = e.run(t, "delete my data\n", args...)
 	mustExit(t, r, 0)
@@ -59,6 +77,9 @@ func TestChatOnRedis(t *testing.T) {
 	}
 	if len(left) > 0 {
 		t.Errorf("keys of the user left after delete my data: %v", left)
+	}
+	if inIndex() {
+		t.Error("the deleted user is still in the wake index")
 	}
 }
 
