@@ -15,6 +15,10 @@ type command struct {
 	arg  string
 	// raw is the message as typed, for the unknown-command reply.
 	raw string
+	// doubtful: typed without "/" and with an argument the command does
+	// not accept ("days are getting better"); mid check-in it is an
+	// answer, not a command.
+	doubtful bool
 }
 
 // The command names.
@@ -27,6 +31,10 @@ const (
 	cmdPause     = "pause"
 	cmdResume    = "resume"
 	cmdStop      = "stop"
+	cmdSchedule  = "schedule"
+	cmdTime      = "time"
+	cmdDays      = "days"
+	cmdQuiet     = "quiet"
 	cmdTimezone  = "timezone"
 	cmdResources = "resources"
 	cmdMyData    = "my data"
@@ -35,22 +43,126 @@ const (
 	cmdUnknown   = "unknown"
 )
 
-// commandWords maps what people type (lower case, single spaces) to a
-// command; longer phrases are tried first.
-var commandWords = map[string]string{
-	"help": cmdHelp, "commands": cmdHelp, "?": cmdHelp,
-	"checkin": cmdCheckin, "check in": cmdCheckin, "check-in": cmdCheckin,
-	"start": cmdStart,
-	"goals": cmdGoals, "goal": cmdGoals, "my goals": cmdGoals,
-	"skip":   cmdSkip,
-	"pause":  cmdPause,
-	"resume": cmdResume, "unpause": cmdResume,
-	"stop": cmdStop, "unsubscribe": cmdStop,
-	"timezone": cmdTimezone, "time zone": cmdTimezone, "tz": cmdTimezone,
-	"resources": cmdResources, "resource": cmdResources, "crisis": cmdResources,
-	"my data": cmdMyData, "mydata": cmdMyData, "export": cmdMyData, "export my data": cmdMyData,
-	"delete my data": cmdDelete, "deletemydata": cmdDelete,
-	"bye": cmdBye, "goodbye": cmdBye, "bye bye": cmdBye, "quit": cmdBye, "exit": cmdBye,
+// commandSpec is everything about one command in one place: the words
+// that call it, what it takes, who may use it, its help line, whether
+// platforms offer it as a slash command, and what it does. Help, parsing,
+// the consent gate and the platforms' slash commands all read this table.
+type commandSpec struct {
+	name string
+	// words are what people type for it (lower case), besides the name.
+	words []string
+	// arg says what it takes after its words, for help ("" nothing).
+	arg string
+	// optionalArg: the command works with no argument too.
+	optionalArg bool
+	// beforeConsent: usable before agreeing to anything (stores nothing).
+	beforeConsent bool
+	// reask: the pending question is asked again after it.
+	reask bool
+	// slash: platforms offer it as a slash command.
+	slash bool
+	// accepts, when set, says whether an argument is one the command
+	// takes; everyday words ("time", "days") need it (see doubtful).
+	accepts func(arg string) bool
+	help    string
+	run     func(t *turn, arg string)
+}
+
+// commandTable lists the commands in the order help shows them.
+var commandTable = []commandSpec{
+	{name: cmdCheckin, words: []string{"check in", "check-in"}, slash: true,
+		help: "start today's check-in", run: func(t *turn, _ string) { t.startOrContinue(DefaultFlow) }},
+	{name: cmdStart, arg: "<name>", help: `start another check-in, e.g. "start goal-setting" or "start weekly-wellbeing"`,
+		run: (*turn).startCommand},
+	{name: cmdGoals, words: []string{"goal", "my goals"}, reask: true, slash: true,
+		help: "see your goals", run: func(t *turn, _ string) { t.goals() }},
+	{name: cmdSkip, help: `skip an optional question; "not today" ends a check-in gently; "put it aside" closes it for now`,
+		run: func(t *turn, _ string) { t.skip() }},
+	{name: cmdSchedule, words: []string{"my schedule", "when"}, reask: true, slash: true,
+		help: "see when your next check-ins come, in your own time", run: func(t *turn, _ string) { t.showSchedule() }},
+	{name: cmdTime, arg: "<HH:MM>", optionalArg: true, reask: true, slash: true,
+		accepts: func(a string) bool { _, _, err := ParseClock(a); return err == nil },
+		help:    `move your daily check-in, e.g. "time 20:30"`, run: (*turn).setTime},
+	{name: cmdDays, arg: "<days>", optionalArg: true, reask: true, slash: true,
+		accepts: func(a string) bool { _, err := ParseDays(a); return err == nil },
+		help:    `choose the days, e.g. "days mon-fri" or "days every day"`, run: (*turn).setDays},
+	{name: cmdQuiet, words: []string{"quiet hours"}, arg: "<from-to>", optionalArg: true, reask: true, slash: true,
+		accepts: func(a string) bool { _, err := ParseQuietHours(a); return err == nil },
+		help:    `hours when I send nothing scheduled, e.g. "quiet 22:00-07:00" ("quiet off" to clear)`, run: (*turn).setQuiet},
+	{name: cmdPause, words: []string{"away"}, arg: "<for N days | until DATE>", optionalArg: true, slash: true,
+		accepts: func(a string) bool {
+			a = strings.ToLower(a)
+			return strings.HasPrefix(a, "for ") || strings.HasPrefix(a, "until ") || strings.HasPrefix(a, "till ")
+		},
+		help: `pause check-ins ("pause for 3 days", "away until 2026-12-24")`, run: (*turn).pause},
+	{name: cmdResume, words: []string{"unpause"}, slash: true,
+		help: "turn check-ins back on", run: func(t *turn, _ string) { t.resume() }},
+	{name: cmdStop, words: []string{"unsubscribe"}, beforeConsent: true, slash: true,
+		help: "stop all check-ins and reminders", run: func(t *turn, _ string) { t.stop() }},
+	{name: cmdTimezone, words: []string{"time zone", "tz"}, arg: "<Area/City>", optionalArg: true, reask: true, slash: true,
+		help: `set your timezone, e.g. "timezone Europe/London"`, run: (*turn).timezone},
+	{name: cmdResources, words: []string{"resource", "crisis"}, beforeConsent: true, reask: true, slash: true,
+		help: "people you can reach right now", run: func(t *turn, _ string) { t.say(t.e.resourcesText()) }},
+	{name: cmdMyData, words: []string{"mydata", "export", "export my data"}, beforeConsent: true, reask: true, slash: true,
+		help: "see everything I keep about you", run: func(t *turn, _ string) { t.myData() }},
+	{name: cmdDelete, words: []string{"deletemydata"}, beforeConsent: true,
+		help: "erase all of it, at once", run: func(t *turn, _ string) { t.deleteAll = true; t.say(textDeleted) }},
+	{name: cmdHelp, words: []string{"commands", "?"}, beforeConsent: true, reask: true,
+		help: "this list"}, // run by command: it reads this table
+	{name: cmdBye, words: []string{"goodbye", "bye bye", "quit", "exit"}, beforeConsent: true,
+		help: "say goodbye; I'll keep your place", run: func(t *turn, _ string) { t.bye() }},
+}
+
+// commandsByWord maps every word of every command to its spec.
+var commandsByWord = func() map[string]*commandSpec {
+	m := map[string]*commandSpec{}
+	for i := range commandTable {
+		c := &commandTable[i]
+		for _, w := range append([]string{c.name}, c.words...) {
+			m[w] = c
+		}
+	}
+	return m
+}()
+
+// helpText lists the commands, from the table.
+func helpText() string {
+	var b strings.Builder
+	b.WriteString("Here's what I can do (with or without a / in front):")
+	for _, c := range commandTable {
+		b.WriteString("\n• " + c.name)
+		if c.arg != "" {
+			b.WriteString(" " + c.arg)
+		}
+		b.WriteString(" — " + c.help)
+	}
+	return b.String()
+}
+
+// CommandInfo describes one command for a platform's menu of slash
+// commands.
+type CommandInfo struct {
+	// Name is what is typed ("my data"); a platform that needs one word
+	// drops the spaces.
+	Name string
+	// Help is a one-line description.
+	Help string
+	// Arg says what the command takes ("" nothing); Optional, whether it
+	// works without.
+	Arg      string
+	Optional bool
+}
+
+// SlashCommands are the commands platforms offer as slash commands, in
+// help's order.
+func SlashCommands() []CommandInfo {
+	var out []CommandInfo
+	for _, c := range commandTable {
+		if c.slash {
+			out = append(out, CommandInfo{Name: c.name, Help: c.help, Arg: c.arg, Optional: c.optionalArg})
+		}
+	}
+	return out
 }
 
 // parseCommand recognises a command, case-insensitively, with or without a
@@ -72,12 +184,12 @@ func parseCommand(text string) (command, bool) {
 	words := strings.SplitN(t, " ", 4)
 	for n := min(3, len(words)); n >= 1; n-- {
 		head := strings.Join(words[:n], " ")
-		name, ok := commandWords[head]
+		spec, ok := commandsByWord[head]
 		if !ok {
 			continue
 		}
 		arg := strings.TrimSpace(strings.TrimPrefix(t, head))
-		if !takesArg(name) && arg != "" {
+		if spec.arg == "" && arg != "" {
 			// "stop worrying about it" is an answer, not the stop command.
 			continue
 		}
@@ -85,20 +197,13 @@ func parseCommand(text string) (command, bool) {
 		if arg != "" {
 			arg = originalTail(text, len(strings.Fields(head)))
 		}
-		return command{name: name, arg: arg, raw: text}, true
+		doubtful := !prefixed && arg != "" && spec.accepts != nil && !spec.accepts(arg)
+		return command{name: spec.name, arg: arg, raw: text, doubtful: doubtful}, true
 	}
 	if prefixed {
 		return command{name: cmdUnknown, raw: text}, true
 	}
 	return command{}, false
-}
-
-func takesArg(name string) bool {
-	switch name {
-	case cmdStart, cmdPause, cmdTimezone:
-		return true
-	}
-	return false
 }
 
 // originalTail returns text after its first n words, as typed.
@@ -113,57 +218,23 @@ func originalTail(text string, n int) string {
 // allowedBeforeConsent is true for commands that store nothing and that a
 // person must be able to use before agreeing to anything.
 func (c command) allowedBeforeConsent() bool {
-	switch c.name {
-	case cmdHelp, cmdResources, cmdMyData, cmdDelete, cmdStop, cmdBye:
-		return true
-	}
-	return false
+	spec, ok := commandsByWord[c.name]
+	return ok && spec.beforeConsent
 }
 
 // command runs a command; where the user is mid-flow and the command does
 // not end the flow, the pending step is asked again afterwards.
 func (t *turn) command(c command) {
-	reask := true
-	switch c.name {
-	case cmdHelp:
-		t.say(textHelp)
-	case cmdUnknown:
+	spec, ok := commandsByWord[c.name]
+	if !ok {
 		t.say(fmt.Sprintf("I don't know the command %q. %s", strings.TrimSpace(c.raw), textShortHelp))
-	case cmdResources:
-		t.say(t.e.resourcesText())
-	case cmdCheckin:
-		reask = false
-		t.startOrContinue(DefaultFlow)
-	case cmdStart:
-		reask = false
-		t.startCommand(c.arg)
-	case cmdGoals:
-		t.goals()
-	case cmdSkip:
-		reask = false
-		t.skip()
-	case cmdPause:
-		reask = false
-		t.pause(c.arg)
-	case cmdResume:
-		reask = false
-		t.resume()
-	case cmdStop:
-		reask = false
-		t.stop()
-	case cmdTimezone:
-		t.timezone(c.arg)
-	case cmdMyData:
-		t.myData()
-	case cmdDelete:
-		reask = false
-		t.deleteAll = true
-		t.say(textDeleted)
-	case cmdBye:
-		reask = false
-		t.bye()
+		spec = &commandSpec{reask: true}
+	} else if spec.name == cmdHelp {
+		t.say(helpText())
+	} else {
+		spec.run(t, c.arg)
 	}
-	if reask && t.st.Profile.Consent == ConsentGiven {
+	if spec.reask && t.st.Profile.Consent == ConsentGiven {
 		t.reask(textBackTo)
 	}
 }

@@ -196,19 +196,6 @@ func (t *turn) urgent(rule, reason, answer string) {
 const (
 	textShortHelp = `Say "checkin" for today's check-in, "goals" for your goals, "resources" for people to talk to, or "help" for everything I can do.`
 
-	textHelp = `Here's what I can do (with or without a / in front):
-• checkin — start today's check-in
-• start <name> — start another check-in, e.g. "start goal-setting" or "start weekly-wellbeing"
-• goals — see your goals
-• skip — skip an optional question; "not today" ends a check-in gently; "put it aside" closes it for now
-• pause — pause check-ins ("pause for 3 days", "pause until 2026-12-24"); resume — turn them back on
-• stop — stop all check-ins and reminders
-• timezone Area/City — set your timezone, e.g. "timezone Europe/London"
-• resources — people you can reach right now
-• my data — see everything I keep about you
-• delete my data — erase all of it, at once
-• bye — say goodbye; I'll keep your place`
-
 	textHeld = `I'm here, and I'm listening. Whenever you want to carry on with the check-in, say "go on". If you'd like to talk to a person now, say "resources".`
 
 	textRefusedReminder = `You chose not to take part, so I'm not storing your messages. If you change your mind, write "yes". "resources" lists people you can reach any time.`

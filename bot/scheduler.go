@@ -112,13 +112,24 @@ func (t *turn) nextStart(f *flows.Flow) time.Time {
 		day := at.In(t.loc).Format(time.DateOnly)
 		done := t.st.Prompted[f.ID] == day || f.Checkin && t.st.Streak.LastDay == day
 		if !done {
-			if q := t.e.quiet.Defer(at, t.loc); !q.IsZero() {
+			if q := t.quietHours().Defer(at, t.loc); !q.IsZero() {
 				return q
 			}
 		}
 		from = at
 	}
 	return time.Time{}
+}
+
+// quietHours are the person's quiet hours: their own, else the
+// community's.
+func (t *turn) quietHours() QuietHours {
+	if own := t.st.Profile.QuietHours; own != "" {
+		if q, err := ParseQuietHours(own); err == nil {
+			return q
+		}
+	}
+	return t.e.quiet
 }
 
 // reschedule makes the person's scheduled starts match what their state

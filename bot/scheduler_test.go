@@ -261,3 +261,75 @@ func TestTwoEnginesPromptOnce(t *testing.T) {
 		t.Fatalf("two sweeping engines sent %d prompts, want 1", len(got))
 	}
 }
+
+func TestScheduleCommands(t *testing.T) {
+	h := newHarness(t) // 2026-11-02 09:00 UTC, a Monday
+	h.checkedIn()
+	say := func(text string) string {
+		t.Helper()
+		var b strings.Builder
+		for _, r := range h.say(text) {
+			b.WriteString(r.Text + "\n")
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name, say, want string
+	}{
+		{"time", "time 20:30", "Done — your daily check-in will come at 20:30, your time (UTC). The next one: Tue 3 Nov, 20:30."}, // today was checked in already,
+		{"time 8pm", "time 8pm", "at 20:00"},
+		{"bad time", "time 25:00", `"25:00" is not a time of day: use 24-hour time like 20:30, or 8:30pm. Nothing has changed.`},
+		{"days", "days mon-fri", "Done — your daily check-in will come on weekdays."},
+		{"bad days", "days funday", `"funday" is not a day`},
+		{"quiet", "quiet 19:00-21:00", "Done — quiet hours: 19:00-21:00"},
+		{"bad quiet", "quiet late", "is not a window of quiet hours"},
+		{"schedule", "schedule", "Your next check-ins, in your time (UTC):\n• Daily check-in — Tue 3 Nov, 21:00"},
+		{"timezone moves it", "timezone Asia/Kolkata", "Asia/Kolkata"},
+		{"schedule in the new zone", "schedule", "• Daily check-in — Tue 3 Nov, 21:00"},
+		{"quiet off", "quiet off", "Done — quiet hours: none. The next one: Tue 3 Nov, 20:00."},
+	}
+	for _, tc := range tests {
+		if got := say(tc.say); !strings.Contains(got, tc.want) {
+			t.Fatalf("%s: %q said\n%s\nwant it to contain %q", tc.name, tc.say, got, tc.want)
+		}
+	}
+	// The prompt comes at the new time, in the new zone, on a weekday.
+	h.until(t, "2026-11-03 14:30:05") // Tuesday, 20:00 in Kolkata
+	if got := h.sweep(); !mentions(got, "How are you feeling today?") {
+		t.Fatalf("at 20:00 Kolkata time: %+v", got)
+	}
+}
+
+func TestNotTodayBeforeThePrompt(t *testing.T) {
+	h := newHarness(t)
+	h.checkedIn()
+	h.until(t, "2026-11-03 07:00:00")
+	if got := h.say("not today"); !mentions(got, "I won't send today's check-in") {
+		t.Fatalf("not today before the prompt: %+v", got)
+	}
+	h.until(t, "2026-11-03 09:00:05")
+	if got := h.sweep(); len(got) != 0 {
+		t.Fatalf("today's check-in came after all: %+v", got)
+	}
+	h.until(t, "2026-11-04 09:00:05")
+	if got := h.sweep(); !mentions(got, "How are you feeling today?") {
+		t.Fatalf("the next day: %+v", got)
+	}
+}
+
+func TestDaysAreAnswersMidCheckin(t *testing.T) {
+	h := newHarness(t)
+	h.consent() // the check-in runs
+	h.rec.take()
+	h.say("3")
+	h.say("7")
+	h.say("no")
+	// "What went well?" — an everyday sentence that starts like a command.
+	if got := h.say("days are getting better"); !mentions(got, "note down") {
+		t.Fatalf("a text answer taken for the days command: %+v", got)
+	}
+	st, _ := h.store.Load(context.Background(), h.user, "")
+	if st.Profile.CheckinDays != 0 {
+		t.Fatalf("days changed by an answer: %b", st.Profile.CheckinDays)
+	}
+}

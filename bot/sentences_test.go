@@ -159,6 +159,10 @@ func personLiterals(n ast.Node) []string {
 			if _, ok := n.Key.(*ast.BasicLit); ok {
 				return false
 			}
+			// A command's words are what people type.
+			if id, ok := n.Key.(*ast.Ident); ok && id.Name == "words" {
+				return false
+			}
 		case *ast.BasicLit:
 			out = appendLiteral(out, n)
 		}

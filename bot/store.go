@@ -180,11 +180,14 @@ type Profile struct {
 	CheckinTime string `json:"checkin_time,omitempty"`
 	// CheckinDays, one bit per time.Weekday, limits scheduled check-ins to
 	// those days ("days mon-fri"); 0 keeps the flow's.
-	CheckinDays uint64    `json:"checkin_days,omitempty"`
-	Name        string    `json:"name,omitempty"`
-	Timezone    string    `json:"tz,omitempty"`
-	Consent     Consent   `json:"consent,omitempty"`
-	ConsentAt   time.Time `json:"consent_at,omitzero"`
+	CheckinDays uint64 `json:"checkin_days,omitempty"`
+	// QuietHours, "22:00-07:00", replaces the community's quiet hours for
+	// this person ("none" for none); "" keeps the community's.
+	QuietHours string    `json:"quiet_hours,omitempty"`
+	Name       string    `json:"name,omitempty"`
+	Timezone   string    `json:"tz,omitempty"`
+	Consent    Consent   `json:"consent,omitempty"`
+	ConsentAt  time.Time `json:"consent_at,omitzero"`
 	// PausedUntil, when in the future, stops scheduled check-ins until then.
 	PausedUntil time.Time `json:"paused_until,omitzero"`
 	// Stopped ends every scheduled check-in and reminder until "resume".

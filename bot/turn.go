@@ -111,6 +111,9 @@ func (t *turn) handle(d crisispkg.Result) {
 		return
 	}
 	cmd, isCmd := parseCommand(t.msg.Text)
+	if isCmd && cmd.doubtful && t.st.Session != nil && !t.st.Session.Held {
+		isCmd = false // "days are getting better" answers the question
+	}
 	if t.safetyAnswer(d, cmd, isCmd) {
 		return
 	}
@@ -215,6 +218,16 @@ func (t *turn) greet() {
 // idle is a message with no flow running and no command in it.
 func (t *turn) idle() {
 	if isNotToday(t.msg.Text) {
+		if due := t.st.NextStart(DefaultFlow); !due.IsZero() && due.In(t.loc).Format(time.DateOnly) == t.today() {
+			// Before today's scheduled check-in: it will not come.
+			if t.st.Prompted == nil {
+				t.st.Prompted = map[string]string{}
+			}
+			t.st.Prompted[DefaultFlow] = t.today()
+			t.changed = true
+			t.say("No problem — I won't send today's check-in. I'm here whenever you want to check in.")
+			return
+		}
 		t.say("No problem. I'm here whenever you want to check in.")
 		return
 	}

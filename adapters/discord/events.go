@@ -276,61 +276,57 @@ func displayName(u *discordgo.User) string {
 	return u.Username
 }
 
-// The slash commands.
+// The slash commands: the engine's table (bot.SlashCommands), one word
+// each, with one optional text option for a command that takes more.
 func commands() []*discordgo.ApplicationCommand {
 	contexts := []discordgo.InteractionContextType{discordgo.InteractionContextGuild, discordgo.InteractionContextBotDM}
-	str := func(name, desc string) *discordgo.ApplicationCommandOption {
-		return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: name, Description: desc}
-	}
-	cmd := func(name, desc string, opts ...*discordgo.ApplicationCommandOption) *discordgo.ApplicationCommand {
-		if opts == nil {
-			opts = []*discordgo.ApplicationCommandOption{}
+	var out []*discordgo.ApplicationCommand
+	for _, c := range bot.SlashCommands() {
+		opts := []*discordgo.ApplicationCommandOption{}
+		if c.Arg != "" {
+			opts = append(opts, &discordgo.ApplicationCommandOption{
+				Type: discordgo.ApplicationCommandOptionString, Name: slashOption,
+				Description: truncate(strings.Trim(c.Arg, "<>"), maxDescription), Required: !c.Optional,
+			})
 		}
-		return &discordgo.ApplicationCommand{
-			Name: name, Description: desc, Type: discordgo.ChatApplicationCommand,
-			Contexts: &contexts, Options: opts,
-		}
+		out = append(out, &discordgo.ApplicationCommand{
+			Name: slashName(c.Name), Description: truncate(upperFirst(c.Help), maxDescription),
+			Type: discordgo.ChatApplicationCommand, Contexts: &contexts, Options: opts,
+		})
 	}
-	return []*discordgo.ApplicationCommand{
-		cmd("checkin", "Start today's check-in (in your DMs)"),
-		cmd("goals", "See your goals"),
-		cmd("pause", "Pause your check-ins",
-			str("for", "How long, e.g. 3 days or 2 weeks"),
-			str("until", "Until a date, e.g. 2026-12-24")),
-		cmd("resume", "Turn your check-ins back on"),
-		cmd("stop", "Stop all check-ins and reminders"),
-		cmd("resources", "People you can reach right now"),
-		cmd("mydata", "See everything I keep about you"),
-		cmd("timezone", "See or set your timezone",
-			str("zone", "An Area/City name, e.g. Europe/London")),
-	}
+	return out
 }
 
-// commandText turns a slash command into the engine's command.
+// slashOption is the name of a slash command's text option.
+const slashOption = "text"
+
+// maxDescription is Discord's limit on a command's or option's
+// description.
+const maxDescription = 100
+
+// slashName is a command's name as one word: "my data" → "mydata".
+func slashName(name string) string { return strings.ReplaceAll(name, " ", "") }
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// commandText turns a slash command into what a person would type.
 func commandText(d discordgo.ApplicationCommandInteractionData) (string, bool) {
-	opt := func(name string) string {
-		if o := d.GetOption(name); o != nil {
-			if s, ok := o.Value.(string); ok {
-				return oneLine(s)
+	for _, c := range bot.SlashCommands() {
+		if slashName(c.Name) != d.Name {
+			continue
+		}
+		text := c.Name
+		if o := d.GetOption(slashOption); o != nil {
+			if v, ok := o.Value.(string); ok {
+				text += " " + oneLine(v)
 			}
 		}
-		return ""
-	}
-	switch d.Name {
-	case "checkin", "goals", "resume", "stop", "resources":
-		return d.Name, true
-	case "mydata":
-		return "my data", true
-	case "pause":
-		if v := opt("for"); v != "" {
-			return "pause for " + strings.TrimPrefix(v, "for "), true
-		}
-		if v := opt("until"); v != "" {
-			return "pause until " + strings.TrimPrefix(v, "until "), true
-		}
-		return "pause", true
-	case "timezone":
-		return strings.TrimSpace("timezone " + opt("zone")), true
+		return strings.TrimSpace(text), true
 	}
 	return "", false
 }

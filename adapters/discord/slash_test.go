@@ -15,7 +15,7 @@ const (
 	general = "600000000000000001" // a guild channel
 )
 
-var commandNames = []string{"checkin", "goals", "pause", "resume", "stop", "resources", "mydata", "timezone"}
+var commandNames = []string{"checkin", "goals", "schedule", "time", "days", "quiet", "pause", "resume", "stop", "timezone", "resources", "mydata"}
 
 // Slash commands are registered with one bulk overwrite per guild when
 // guild ids are set, else one global overwrite.
@@ -61,7 +61,12 @@ func TestSlashCommandsRegistered(t *testing.T) {
 				if !slices.Equal(names, commandNames) {
 					t.Errorf("commands = %v, want %v", names, commandNames)
 				}
-				if !slices.Equal(opts["pause"], []string{"for", "until"}) || !slices.Equal(opts["timezone"], []string{"zone"}) || len(opts) != 2 {
+				for _, name := range []string{"time", "days", "quiet", "pause", "timezone"} {
+					if !slices.Equal(opts[name], []string{"text"}) {
+						t.Errorf("/%s options = %v, want one optional text", name, opts[name])
+					}
+				}
+				if len(opts) != 5 {
 					t.Errorf("options = %v", opts)
 				}
 			}
@@ -121,11 +126,11 @@ func TestSlashCommands(t *testing.T) {
 	}{
 		{name: "resources", user: sam, guild: guild1, command: "resources", want: []string{"If you need to talk to someone now"}},
 		{name: "resources in the DM", user: sam, command: "resources", want: []string{"If you need to talk to someone now"}},
-		{name: "pause for", user: alex, guild: guild1, command: "pause", opts: map[string]string{"for": "3 days"}, want: []string{"Okay — I've paused your check-ins until"}},
-		{name: "pause until", user: alex, guild: guild1, command: "pause", opts: map[string]string{"until": pauseUntil.Format(time.DateOnly)},
+		{name: "pause for", user: alex, guild: guild1, command: "pause", opts: map[string]string{"text": "for 3 days"}, want: []string{"Okay — I've paused your check-ins until"}},
+		{name: "pause until", user: alex, guild: guild1, command: "pause", opts: map[string]string{"text": "until " + pauseUntil.Format(time.DateOnly)},
 			want: []string{"Okay — I've paused your check-ins until " + pauseUntil.Format("Monday 2 January 2006")}},
 		{name: "resume", user: alex, guild: guild1, command: "resume", want: []string{"Welcome back — your check-ins are on again."}},
-		{name: "timezone", user: alex, guild: guild1, command: "timezone", opts: map[string]string{"zone": "Europe/London"}, want: []string{"Done — your timezone is now Europe/London"}},
+		{name: "timezone", user: alex, guild: guild1, command: "timezone", opts: map[string]string{"text": "Europe/London"}, want: []string{"Done — your timezone is now Europe/London"}},
 		{name: "goals", user: alex, guild: guild1, command: "goals", want: []string{"You haven't set a goal yet."}},
 		{name: "mydata", user: alex, command: "mydata", want: []string{"Here is everything I keep about you."}},
 		{name: "stop", user: alex, guild: guild1, command: "stop", want: []string{"Okay — I've stopped all check-ins"}},
