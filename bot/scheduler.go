@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -64,10 +65,10 @@ func (c *timingCache) get(spec string) *Timing {
 }
 
 // personalTiming is flow f's timing for the turn's person: their time and
-// days move a check-in's schedule.
+// days move the daily check-in (DefaultFlow), not the other flows.
 func (t *turn) personalTiming(f *flows.Flow) *Timing {
 	tm := t.e.timings.get(f.Schedule.Cron)
-	if tm == nil || !f.Checkin {
+	if tm == nil || f.ID != DefaultFlow {
 		return tm
 	}
 	p := t.st.Profile
@@ -321,4 +322,62 @@ func (e *Engine) SweepWakes(ctx context.Context) (int, error) {
 		}
 	})
 	return len(users), nil
+}
+
+// Upcoming is one scheduled start, for display.
+type Upcoming struct {
+	User  UserID
+	Flow  string
+	Title string
+	// At is the instant; Zone the person's time zone (or the spec's
+	// CRON_TZ), to show it in.
+	At   time.Time
+	Zone *time.Location
+}
+
+// Upcoming returns the person's next scheduled starts as if now were at
+// (zero: now), computed from their state, earliest first; nothing when
+// they are not scheduled (no consent, stopped).
+func (e *Engine) Upcoming(ctx context.Context, user UserID, at time.Time) ([]Upcoming, error) {
+	if at.IsZero() {
+		at = e.clock.Now()
+	}
+	st, err := e.store.Load(ctx, user, "")
+	if err != nil {
+		return nil, err
+	}
+	t := newTurn(ctx, e, Message{User: user, Time: at}, st)
+	if !t.schedulable() {
+		return nil, nil
+	}
+	var out []Upcoming
+	for _, f := range e.flows.All() {
+		if f.Schedule == nil || f.Schedule.Cron == "" || f.Audience == flows.AudienceChannel {
+			continue
+		}
+		if next := t.nextStart(f); !next.IsZero() {
+			out = append(out, Upcoming{User: user, Flow: f.ID, Title: f.Title, At: next, Zone: t.personalTiming(f).Zone(t.loc)})
+		}
+	}
+	slices.SortFunc(out, func(a, b Upcoming) int { return a.At.Compare(b.At) })
+	return out, nil
+}
+
+// UpcomingAll returns the next scheduled starts of the people who wake
+// first (up to limit people), as Upcoming does.
+func (e *Engine) UpcomingAll(ctx context.Context, at time.Time, limit int) ([]Upcoming, error) {
+	wakes, err := e.store.PeekWakes(ctx, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []Upcoming
+	for _, w := range wakes {
+		u, err := e.Upcoming(ctx, w.User, at)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u...)
+	}
+	slices.SortFunc(out, func(a, b Upcoming) int { return a.At.Compare(b.At) })
+	return out, nil
 }

@@ -70,6 +70,10 @@ type Store interface {
 	// claimer has each at a time.
 	ClaimWakes(ctx context.Context, lease time.Duration, limit int) ([]UserID, error)
 
+	// PeekWakes returns up to limit people with the earliest wakes, and
+	// when, without claiming anything (for "peerbot schedule").
+	PeekWakes(ctx context.Context, limit int) ([]Wake, error)
+
 	// DoneWake ends the claim of user; with next not zero the user wakes
 	// again then (or earlier, if ScheduleWake said so meanwhile).
 	DoneWake(ctx context.Context, user UserID, next time.Time) error
@@ -102,6 +106,12 @@ type Save struct {
 	// AnyVersion skips the version check: for a save that only appends
 	// (flags kept through a store outage), with State nil.
 	AnyVersion bool
+}
+
+// Wake is one entry of the wake index: when to look at a person's outbox.
+type Wake struct {
+	User UserID
+	At   time.Time
 }
 
 // Outbound is one message the bot owes someone, kept in the owner's outbox

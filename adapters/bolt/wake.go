@@ -199,3 +199,23 @@ func earliest(a, b uint64) uint64 {
 	}
 	return min(a, b)
 }
+
+// PeekWakes returns the earliest wakes without claiming them; see
+// bot.Store.
+func (s *Store) PeekWakes(ctx context.Context, limit int) ([]bot.Wake, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	var out []bot.Wake
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketWakeAt).Cursor()
+		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+			out = append(out, bot.Wake{User: bot.UserID(k[8:]), At: time.UnixMilli(int64(binary.BigEndian.Uint64(k[:8])))})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.ioError(err, "read")
+	}
+	return out, nil
+}

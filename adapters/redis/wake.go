@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -138,4 +139,28 @@ func (s *Store) forgetWake(ctx context.Context, user bot.UserID) error {
 		return nil
 	})
 	return err
+}
+
+// PeekWakes returns the earliest wakes of every shard, merged, without
+// claiming them; see bot.Store.
+func (s *Store) PeekWakes(ctx context.Context, limit int) ([]bot.Wake, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	var out []bot.Wake
+	for shard := range wakeShards {
+		zs, err := s.rdb.ZRangeWithScores(ctx, s.wakeKeys(shard)[0], 0, int64(limit)-1).Result()
+		if err != nil {
+			return nil, s.fail(err)
+		}
+		for _, z := range zs {
+			u, _ := z.Member.(string)
+			out = append(out, bot.Wake{User: bot.UserID(u), At: time.UnixMilli(int64(z.Score))})
+		}
+	}
+	slices.SortFunc(out, func(a, b bot.Wake) int { return a.At.Compare(b.At) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }

@@ -79,6 +79,11 @@ func testWakeIndex(t *testing.T, s bot.Store) {
 	if got := claimWakes(t, s, time.Hour); len(got) != 0 {
 		t.Fatalf("claimed %v before their next wake", got)
 	}
+	// Peeking shows the waiting, earliest first, and claims nothing.
+	peek, err := s.PeekWakes(ctx(t), 10)
+	if err != nil || len(peek) != 1 || peek[0].User != alice || peek[0].At.Sub(future).Abs() >= time.Millisecond {
+		t.Fatalf("PeekWakes = %+v, %v; want alice at %v", peek, err, future)
+	}
 	// The limit is kept.
 	for _, u := range []bot.UserID{"slack:T1:U7", "slack:T1:U8", "slack:T1:U9"} {
 		scheduleWake(t, s, u, past)

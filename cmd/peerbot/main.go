@@ -52,6 +52,7 @@ Commands:
   chat       talk to peerbot in this terminal
   run        run every configured adapter (the terminal chat when none is configured)
   validate   check flow and config files and list every error
+  schedule   list the next scheduled check-ins (--user ID, --at TIME)
   setup      print the Slack app manifest (setup slack) or the Discord invite URL (setup discord)
   health     ask the running peerbot on http.addr whether it is alive (exit 0) or not
   version    print the version
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return chatCommand(ctx, args, stdin, stdout, stderr)
 	case "validate":
 		return validateCommand(args, stdout, stderr)
+	case "schedule":
+		return scheduleCommand(ctx, args, stdout, stderr)
 	case "setup":
 		return setupCommand(args, stdout, stderr)
 	case "health":
