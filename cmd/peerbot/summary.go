@@ -50,7 +50,7 @@ func summary(cfg *config.Config, a *app, ps []platform, httpAddr string) string 
 	if len(scheduled) == 0 {
 		line("schedules", "none")
 	} else {
-		line("schedules", "%s, in each user's timezone (default %s); not started on their own by this version: no scheduler yet", strings.Join(scheduled, ", "), cfg.Timezone)
+		line("schedules", "%s, in each user's timezone (default %s); quiet hours %s", strings.Join(scheduled, ", "), cfg.Timezone, quietWords(cfg.QuietHours))
 	}
 	line("mentoring", "not configured (this version has no mentor settings)")
 	line("http", "%s %s", httpAddr, strings.Join(paths, " "))
@@ -101,4 +101,11 @@ func count(n int, thing string) string {
 		return "1 " + thing
 	}
 	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+func quietWords(q string) string {
+	if q == "" {
+		return "none"
+	}
+	return q
 }
