@@ -510,6 +510,11 @@ func (t *turn) env(f *flows.Flow) flows.Env {
 		Streak:  t.currentStreak(),
 		Goal:    goal,
 		Profile: map[string]any{"name": name, "timezone": t.loc.String()},
+		// A rule that fails on these answers counts as not holding: say
+		// so (the rule, never the answers), so that a community can fix it.
+		OnRuleError: func(rule string, err error) {
+			t.e.log.Error("flag rule failed", "user", t.msg.User, "flow", f.ID, "rule", rule, "err", err)
+		},
 	}
 	env.Scores = f.ComputeScores(env)
 	return env

@@ -149,18 +149,24 @@ func (f *Flow) vars(env Env) map[string]any {
 
 // evalBool runs a condition; any failure counts as false, because a rule
 // over an answer that was never given must neither fire nor crash a chat.
-func evalBool(p *vm.Program, vars map[string]any) (ok bool) {
+func evalBool(p *vm.Program, vars map[string]any) bool {
+	ok, _ := runBool(p, vars)
+	return ok
+}
+
+// runBool is evalBool with the reason it failed, if it did.
+func runBool(p *vm.Program, vars map[string]any) (ok bool, err error) {
 	defer func() {
-		if recover() != nil {
-			ok = false
+		if r := recover(); r != nil {
+			ok, err = false, fmt.Errorf("panic: %v", r)
 		}
 	}()
 	out, err := expr.Run(p, vars)
 	if err != nil {
-		return false
+		return false, err
 	}
 	b, _ := out.(bool)
-	return b
+	return b, nil
 }
 
 // evalNumber runs a score; ok is false on failure or a non-finite value.

@@ -171,6 +171,10 @@ type Env struct {
 	Goal string
 	// Profile holds profile fields such as "timezone" and "name".
 	Profile map[string]any
+	// OnRuleError, when set, is told of a flag rule that failed to run
+	// (its expression errored on these answers): such a rule counts as
+	// not holding, and the caller logs it.
+	OnRuleError func(rule string, err error)
 }
 
 // FlagHit is a flag rule that holds.
@@ -304,7 +308,7 @@ func (f *Flow) CompletionFlags(env Env) []FlagHit {
 	if env.Scores == nil {
 		env.Scores = f.ComputeScores(env)
 	}
-	return hits(f.flags, f.vars(env))
+	return hits(f.flags, f.vars(env), env.OnRuleError)
 }
 
 // Done renders the closing message; "" if the flow has none. When
@@ -330,13 +334,17 @@ func (s *Step) Flags(env Env) []FlagHit {
 	if len(s.flags) == 0 {
 		return nil
 	}
-	return hits(s.flags, s.flow.vars(env))
+	return hits(s.flags, s.flow.vars(env), env.OnRuleError)
 }
 
-func hits(rules []*flagRule, vars map[string]any) []FlagHit {
+func hits(rules []*flagRule, vars map[string]any, onErr func(string, error)) []FlagHit {
 	var out []FlagHit
 	for _, r := range rules {
-		if evalBool(r.prog, vars) {
+		ok, err := runBool(r.prog, vars)
+		if err != nil && onErr != nil {
+			onErr(r.when, err)
+		}
+		if ok {
 			out = append(out, FlagHit{Level: r.level, Reason: r.reason, Rule: r.when})
 		}
 	}

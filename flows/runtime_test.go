@@ -265,3 +265,30 @@ func TestSuggest(t *testing.T) {
 		t.Error("no suggestion for flg")
 	}
 }
+
+// A flag rule that fails at run time counts as not holding and is
+// reported to Env.OnRuleError.
+func TestFlagRuleErrorIsReported(t *testing.T) {
+	f, err := Parse("broken.yaml", []byte(`id: broken
+title: Broken
+steps:
+  - id: n
+    ask: A number?
+    number: {min: 0, max: 10}
+    flag:
+      - when: 10 / n > 2
+        level: concern
+        reason: Odd
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	env := Env{Answers: map[string]any{"n": "not a number"}, OnRuleError: func(rule string, err error) { failed = append(failed, rule) }}
+	if hits := f.Step("n").Flags(env); len(hits) != 0 {
+		t.Fatalf("a failing rule held: %+v", hits)
+	}
+	if len(failed) != 1 || failed[0] != "10 / n > 2" {
+		t.Fatalf("reported %v, want the rule", failed)
+	}
+}

@@ -245,3 +245,22 @@ func TestOldClickAfterRestart(t *testing.T) {
 		t.Errorf("click acks on time %d, late %d; want 1 and 0 (this adapter's one click)", onTime, late)
 	}
 }
+
+// TestMessageWithNoAuthorIDIsIgnored: a dispatch whose author has no id
+// is nobody's message; the bot neither answers nor stores anything for a
+// user "discord:global:".
+func TestMessageWithNoAuthorIDIsIgnored(t *testing.T) {
+	h := newHarness(t, fakediscord.Options{})
+	h.start(h.config())
+	if _, err := h.fake.SendDM(fakediscord.User{ID: "", Username: "ghost"}, "hi"); err != nil {
+		t.Fatal(err)
+	}
+	h.say(sam, "hi", 1) // a real message after it: the queue has moved on
+	st, err := h.store.Load(context.Background(), userID(""), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Exists() {
+		t.Fatalf("state stored for an author with no id: %+v", st.Profile)
+	}
+}

@@ -18,7 +18,8 @@ const interactionWindow = 3 * time.Second
 // onMessageCreate takes a message in a DM or a peer channel. Handlers run
 // on the gateway's reading goroutine and only queue work.
 func (a *Adapter) onMessageCreate(_ *discordgo.Session, m *discordgo.MessageCreate) {
-	if m.Message == nil || m.Author == nil || m.Author.Bot || m.Author.System || m.WebhookID != "" || m.Author.ID == a.self() {
+	// An author with no id (a malformed dispatch) is nobody to answer.
+	if m.Message == nil || m.Author == nil || m.Author.ID == "" || m.Author.Bot || m.Author.System || m.WebhookID != "" || m.Author.ID == a.self() {
 		return
 	}
 	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
@@ -59,7 +60,7 @@ func (a *Adapter) onInteractionCreate(_ *discordgo.Session, ic *discordgo.Intera
 	if i.Member != nil && i.Member.User != nil {
 		u = i.Member.User
 	}
-	if u == nil || u.Bot {
+	if u == nil || u.ID == "" || u.Bot {
 		return
 	}
 	if !a.seen.add(i.ID) {

@@ -1,10 +1,11 @@
-// Command peerbot runs peer-support check-ins: in the terminal, and (in
-// later versions) on Slack and Discord.
+// Command peerbot runs peer-support check-ins on Slack and Discord, and in
+// the terminal.
 //
 //	peerbot                      the terminal chat (same as "peerbot run" with nothing configured)
 //	peerbot chat [flags]         the terminal chat
 //	peerbot run [flags]          every configured adapter, or the terminal chat
 //	peerbot validate [FILE|DIR]  check flow and config files
+//	peerbot schedule [flags]     list the next scheduled check-ins
 //	peerbot setup slack|discord  print the Slack app manifest or the Discord invite URL
 //	peerbot health               ask a running peerbot whether it is alive (for container health checks)
 //	peerbot version              print the version
