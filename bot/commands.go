@@ -448,7 +448,7 @@ func (t *turn) goals() {
 	for _, g := range t.st.Goals {
 		line := "• " + g.Text
 		if g.By != "" {
-			line += " (by " + g.By + ")"
+			line += " (by " + dayText(g.By) + ")"
 		}
 		switch g.Status {
 		case GoalActive:

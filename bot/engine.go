@@ -126,6 +126,9 @@ func New(o Options) (*Engine, error) {
 	if o.Store == nil || o.Flows == nil {
 		return nil, errors.New("bot: Options.Store and Options.Flows are required")
 	}
+	if err := o.Flows.Check(); err != nil {
+		return nil, err
+	}
 	e := &Engine{
 		store:      o.Store,
 		flows:      o.Flows,

@@ -324,7 +324,7 @@ func (e *Engine) fireTimer(ctx context.Context, o Outbound) {
 			// Claimed again once the claim's lease runs out.
 			return
 		}
-	case timerBegin, timerRemind, timerExpire:
+	case timerBegin, timerRemind, timerExpire, timerFollowup:
 		e.runTimer(ctx, o)
 		return
 	default:

@@ -99,6 +99,9 @@ func (t *turn) showSchedule() {
 		if at := t.st.NextStart(f.ID); !at.IsZero() {
 			lines = append(lines, fmt.Sprintf("• %s — %s", f.Title, at.In(t.loc).Format("Mon 2 Jan, 15:04")))
 		}
+		if at, ok := timerDue(t.st.FollowUps[f.ID]); ok {
+			lines = append(lines, fmt.Sprintf("• %s — %s", f.Title, at.In(t.loc).Format("Mon 2 Jan, 15:04")))
+		}
 	}
 	if len(lines) == 0 {
 		t.say("Nothing is scheduled for you right now.")

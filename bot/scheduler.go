@@ -32,6 +32,8 @@ const (
 	timerBegin  = "begin"  // begin:<flow>
 	timerRemind = "remind" // remind:<session id>
 	timerExpire = "expire" // expire:<session id>
+	// timerFollowup begins a follow-up flow: followup:<flow>.
+	timerFollowup = "followup"
 )
 
 // Defaults of the schedule.
@@ -281,6 +283,8 @@ func (e *Engine) runTimer(ctx context.Context, o Outbound) {
 			t.remind(arg)
 		case timerExpire:
 			t.expire(arg)
+		case timerFollowup:
+			t.followupStart(arg, o.ID)
 		}
 	})
 	if err != nil {
@@ -380,4 +384,74 @@ func (e *Engine) UpcomingAll(ctx context.Context, at time.Time, limit int) ([]Up
 	}
 	slices.SortFunc(out, func(a, b Upcoming) int { return a.At.Compare(b.At) })
 	return out, nil
+}
+
+// scheduleFollowup sets the follow-up of a completed flow: fu.Flow begins
+// on the day after the date answered at fu.After, at the person's check-in
+// time (their daily check-in's time that day, else 09:00), replacing any
+// follow-up of that flow still to come.
+func (t *turn) scheduleFollowup(fu *flows.Followup, answers map[string]any) {
+	date, _ := answers[fu.After].(string)
+	day, err := time.ParseInLocation(time.DateOnly, date, t.loc)
+	if err != nil || t.e.flows.Get(fu.Flow) == nil {
+		return
+	}
+	day = day.AddDate(0, 0, 1)
+	at := time.Time{}
+	if daily := t.e.flows.Get(DefaultFlow); daily != nil && daily.Schedule != nil && daily.Schedule.Cron != "" {
+		if tm := t.personalTiming(daily); tm != nil {
+			// The check-in time of that day, whatever days it runs on.
+			at = tm.On(0x7f).Next(day.Add(-time.Nanosecond), t.loc)
+			if !sameDay(at, day, t.loc) {
+				at = time.Time{}
+			}
+		}
+	}
+	if at.IsZero() {
+		y, m, d := day.Date()
+		at = Instant(time.Date(y, m, d, 9, 0, 0, 0, time.UTC), t.loc)
+	}
+	if q := t.quietHours().Defer(at, t.loc); !q.IsZero() {
+		at = q
+	}
+	if t.st.FollowUps == nil {
+		t.st.FollowUps = map[string]string{}
+	}
+	entry := t.e.newEntryID(at)
+	t.st.FollowUps[fu.Flow] = entry
+	t.timers = append(t.timers, timer{name: timerFollowup + ":" + fu.Flow, due: at, id: entry})
+	t.changed = true
+}
+
+func sameDay(a, b time.Time, loc *time.Location) bool {
+	return a.In(loc).Format(time.DateOnly) == b.In(loc).Format(time.DateOnly)
+}
+
+// followupStart runs a follow-up from its timer, as scheduledStart runs a
+// scheduled start; a goal follow-up only while there is a goal to follow.
+func (t *turn) followupStart(id, entry string) {
+	if t.st.FollowUps[id] != entry {
+		return
+	}
+	delete(t.st.FollowUps, id)
+	t.changed = true
+	f := t.e.flows.Get(id)
+	switch {
+	case f == nil || !t.schedulable() || t.st.Profile.PausedUntil.After(t.now):
+		return
+	case f.Goal != nil && f.Goal.Progress != "" && t.currentGoal() == nil:
+		return // the goal was dropped or done meanwhile
+	case t.st.Session != nil && t.st.Session.Flow == id, t.st.Safety != nil:
+		return
+	}
+	t.startFlow(f)
+}
+
+// dayText shows a stored date answer as words ("Friday 6 November"); any
+// other text as it is.
+func dayText(s string) string {
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		return d.Format("Monday 2 January")
+	}
+	return s
 }

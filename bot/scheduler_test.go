@@ -333,3 +333,66 @@ func TestDaysAreAnswersMidCheckin(t *testing.T) {
 		t.Fatalf("days changed by an answer: %b", st.Profile.CheckinDays)
 	}
 }
+
+// TestGoalFollowupTheDayAfter: a goal set "by Friday" is followed up on
+// Saturday at the mentee's check-in time, once; goals and schedule show
+// the date.
+func TestGoalFollowupTheDayAfter(t *testing.T) {
+	h := newHarness(t) // Monday 2026-11-02 09:00 UTC
+	h.checkedIn()
+	h.say("time 19:00")
+	for _, line := range []string{"start goal-setting", "walk every morning", "I sleep better", "buy shoes"} {
+		h.say(line)
+	}
+	got := h.say("by Friday")
+	if !mentions(got, "How sure do you feel") {
+		t.Fatalf("after the date: %+v", got)
+	}
+	got = h.say("8")
+	if !mentions(got, "by Friday 6 November") || !mentions(got, "I'll check in the day after") {
+		t.Fatalf("done text: %+v", got)
+	}
+	if got := h.say("goals"); !mentions(got, "(by Friday 6 November)") {
+		t.Fatalf("goals: %+v", got)
+	}
+	if got := h.say("schedule"); !mentions(got, "Goal follow-up — Sat 7 Nov, 19:00") && !mentions(got, "— Sat 7 Nov, 19:00") {
+		t.Fatalf("schedule: %+v", got)
+	}
+	h.until(t, "2026-11-07 18:59:00")
+	for _, r := range h.sweep() {
+		if strings.Contains(r.Text, "Last time you set a goal") {
+			t.Fatalf("the follow-up came early: %+v", r)
+		}
+	}
+	h.until(t, "2026-11-07 19:00:05")
+	got = h.sweep()
+	if !mentions(got, "Last time you set a goal: \"walk every morning\"") {
+		t.Fatalf("Saturday 19:00: %+v", got)
+	}
+	h.until(t, "2026-11-07 19:30:00")
+	for _, r := range h.sweep() {
+		if strings.Contains(r.Text, "Last time you set a goal") {
+			t.Fatalf("the follow-up came twice: %+v", r)
+		}
+	}
+}
+
+// TestFollowupSkippedWhenTheGoalIsGone: a goal let go before its day gets
+// no follow-up.
+func TestFollowupSkippedWhenTheGoalIsGone(t *testing.T) {
+	h := newHarness(t)
+	h.checkedIn()
+	for _, line := range []string{"start goal-setting", "walk", "why not", "shoes", "tomorrow", "8"} {
+		h.say(line)
+	}
+	for _, line := range []string{"start goal-followup", "not yet", "busy", "let it go"} {
+		h.say(line)
+	}
+	h.rec.take()
+	h.until(t, "2026-11-04 09:00:05")
+	for _, r := range h.sweep() {
+		if strings.Contains(r.Text, "Last time you set a goal") {
+			t.Fatalf("a follow-up of a goal let go: %+v", r)
+		}
+	}
+}

@@ -164,6 +164,10 @@ type State struct {
 	// Prompted holds, per scheduled flow, the local date (YYYY-MM-DD) it
 	// was last begun on schedule: at most one prompt per flow and day.
 	Prompted map[string]string `json:"prompted,omitempty"`
+	// FollowUps holds, per flow, the id of the outbox timer that begins it
+	// as a follow-up (a goal's "by when" passed); a stale timer does
+	// nothing.
+	FollowUps map[string]string `json:"followups,omitempty"`
 	// Missed counts scheduled check-ins missed in a row (expired
 	// unanswered); a check-in done resets it.
 	Missed int `json:"missed,omitempty"`

@@ -286,7 +286,7 @@ func (t *turn) answer(d crisispkg.Result) {
 		t.putAside()
 		return
 	}
-	v, err := step.Parse(raw)
+	v, err := step.ParseAt(raw, t.now.In(t.loc))
 	if d.Kind == crisispkg.Disclosure && t.msg.Value == "" {
 		t.disclosure(d)
 		if err != nil {
@@ -378,6 +378,9 @@ func (t *turn) complete(f *flows.Flow, outcome string) {
 		}
 		if f.Goal != nil {
 			t.applyGoal(f.Goal, s.Answers)
+		}
+		if f.Followup != nil {
+			t.scheduleFollowup(f.Followup, s.Answers)
 		}
 	}
 	t.st.Session = nil

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -38,6 +39,8 @@ func (s *Step) Parse(input string) (any, error) {
 		return s.parseYesNo(strings.TrimSpace(input))
 	case Text:
 		return s.parseText(input)
+	case Date:
+		return parseDate(strings.TrimSpace(input), time.Now())
 	}
 	return nil, fmt.Errorf("flows: step %q has no answer kind", s.ID)
 }

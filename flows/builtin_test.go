@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 )
 
@@ -181,24 +182,29 @@ func TestGoalSetting(t *testing.T) {
 	if f.Goal == nil || *f.Goal != want {
 		t.Errorf("goal mapping = %+v, want %+v", f.Goal, want)
 	}
+	if fu := f.Followup; fu == nil || fu.Flow != "goal-followup" || fu.After != "by" || f.Step("by").Kind != Date {
+		t.Errorf("followup = %+v, by = %+v; want goal-followup the day after the date step by", fu, f.Step("by"))
+	}
 	if f.Checkin || f.Schedule != nil {
 		t.Errorf("goal-setting should be neither a check-in nor scheduled")
 	}
 	if s := f.Step("confidence"); s.Kind != Scale || s.Min != 1 || s.Max != 10 {
 		t.Errorf("confidence = %+v", s)
 	}
+	// A date answer is relative to today: five days from now.
+	by := time.Now().AddDate(0, 0, 5)
 	tests := []struct {
 		name       string
 		confidence string
 		done       string
 	}{
-		{"confident", "8", `Your goal: "Walk every morning". First step: Buy shoes, by Friday. That sounds like a good plan. We'll check in on how it's going, and changing a goal along the way is fine too.`},
-		{"unsure", "3", `Your goal: "Walk every morning". First step: Buy shoes, by Friday. It's fine not to feel sure yet; a smaller first step can make it easier. We'll check in on how it's going, and changing a goal along the way is fine too.`},
+		{"confident", "8", `Your goal: "Walk every morning". First step: Buy shoes, by ` + by.Format("Monday 2 January") + `. That sounds like a good plan. I'll check in the day after to ask how it went, and changing a goal along the way is fine too.`},
+		{"unsure", "3", `Your goal: "Walk every morning". First step: Buy shoes, by ` + by.Format("Monday 2 January") + `. It's fine not to feel sure yet; a smaller first step can make it easier. I'll check in the day after to ask how it went, and changing a goal along the way is fine too.`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			path, flags, env := run(t, f, Env{Name: "Sam"}, map[string]string{
-				"goal_text": "Walk every morning", "why": "I feel better", "first_step": "Buy shoes", "by": "Friday", "confidence": tc.confidence,
+				"goal_text": "Walk every morning", "why": "I feel better", "first_step": "Buy shoes", "by": by.Format(time.DateOnly), "confidence": tc.confidence,
 			})
 			if got := strings.Join(path, " "); got != "goal_text why first_step by confidence" {
 				t.Errorf("path = %s", got)

@@ -33,6 +33,10 @@ const (
 	YesNo  Kind = "yesno"
 	Number Kind = "number"
 	Text   Kind = "text"
+	// Date is a day: quick buttons (tomorrow, in 3 days, in a week, in two
+	// weeks) or typed ("Friday", "this weekend", "Dec 12", "in 5 days"),
+	// stored as YYYY-MM-DD in the person's zone.
+	Date Kind = "date"
 )
 
 // Flag levels, from least to most pressing.
@@ -71,6 +75,9 @@ type Flow struct {
 	// Goal names the steps whose answers the engine stores in the user's
 	// goal; nil when absent.
 	Goal *GoalMapping
+	// Followup, when set, begins another flow on the day after a date
+	// this flow asked for (a goal's "by when"); nil when absent.
+	Followup *Followup
 	// Steps are the questions in file order; Steps[0] is the first.
 	Steps []*Step
 	// File is the file the flow came from ("builtin/daily-checkin.yaml" for
@@ -98,6 +105,17 @@ type Schedule struct {
 	// ExpireAfter is how long after the start an unfinished run is dropped;
 	// 0 means it lives until the next run starts.
 	ExpireAfter time.Duration
+}
+
+// Followup is a flow's `followup: {flow, after}`: when the flow completes,
+// Flow begins on the day after the answer of the date step After, at the
+// person's check-in time.
+type Followup struct {
+	Flow  string
+	After string
+	// Line is where it is declared, for errors found later (an unknown
+	// flow).
+	Line int
 }
 
 // GoalMapping names the steps whose answers the engine stores in the user's
@@ -375,6 +393,9 @@ func (s *Step) Options() []Option {
 		return out
 	case YesNo:
 		return []Option{{Label: "Yes", Value: "yes"}, {Label: "No", Value: "no"}}
+	case Date:
+		return []Option{{Label: "Tomorrow", Value: "tomorrow"}, {Label: "In 3 days", Value: "in 3 days"},
+			{Label: "In a week", Value: "in a week"}, {Label: "In two weeks", Value: "in two weeks"}}
 	}
 	return nil
 }
@@ -448,6 +469,11 @@ func (s *Step) AnswerText(v any) string {
 		}
 		return "No"
 	case string:
+		if s.Kind == Date {
+			if d, err := time.Parse(time.DateOnly, n); err == nil {
+				return d.Format("Monday 2 January 2006")
+			}
+		}
 		return n
 	}
 	if f, ok := toFloat(v); ok {
@@ -481,7 +507,7 @@ func (s *Step) normalize(v any) any {
 			return b
 		}
 		return nil
-	case Choice, Text:
+	case Choice, Text, Date:
 		if str, ok := v.(string); ok {
 			return str
 		}

@@ -129,7 +129,43 @@ func (p *parser) link(r *rawFlow) {
 
 	p.templates(r, scoreNames)
 	p.goalMapping(r)
+	p.followup(r)
 	p.graph(r)
+}
+
+// followup reads `followup: {flow, after}`: after must be a date step of
+// this flow; whether flow exists is checked with the whole set (Set.Check).
+func (p *parser) followup(r *rawFlow) {
+	n := r.followup
+	if n == nil {
+		return
+	}
+	fields := p.fields(n, "", "followup", followupKeys)
+	fu := &Followup{Line: n.Line}
+	for key, dst := range map[string]*string{"flow": &fu.Flow, "after": &fu.After} {
+		e, ok := fields[key]
+		if !ok {
+			p.errorf(n, "", "followup: %s is required (followup: {flow: goal-followup, after: by})", key)
+			continue
+		}
+		if v, ok := p.str(e.val, "", "followup."+key); ok {
+			*dst = strings.TrimSpace(v)
+		}
+	}
+	if fu.After != "" {
+		s := r.f.Step(fu.After)
+		switch {
+		case s == nil:
+			p.errorf(fields["after"].val, "", "followup: after: no step %q in this flow", fu.After)
+			return
+		case s.Kind != Date && s.Kind != "":
+			p.errorf(fields["after"].val, "", "followup: after: step %q must ask for a date (date: {}), not %s", fu.After, s.Kind)
+			return
+		}
+	}
+	if fu.Flow != "" && fu.After != "" {
+		r.f.Followup = fu
+	}
 }
 
 // neverProgram stands in for a `when` that failed to compile (already

@@ -15,9 +15,10 @@ import (
 // Keys allowed at each level; unknown keys are errors because a typo
 // ("scael") would otherwise silently drop a rule.
 var (
-	flowKeys     = []string{"id", "title", "audience", "schedule", "checkin", "goal", "scores", "flag", "steps", "done"}
-	stepKeys     = []string{"id", "label", "ask", "scale", "choice", "yesno", "number", "text", "next", "flag"}
-	kindKeys     = []string{string(Scale), string(Choice), string(YesNo), string(Number), string(Text)}
+	flowKeys     = []string{"id", "title", "audience", "schedule", "checkin", "goal", "followup", "scores", "flag", "steps", "done"}
+	followupKeys = []string{"flow", "after"}
+	stepKeys     = []string{"id", "label", "ask", "scale", "choice", "yesno", "number", "text", "date", "next", "flag"}
+	kindKeys     = []string{string(Scale), string(Choice), string(YesNo), string(Number), string(Text), string(Date)}
 	scheduleKeys = []string{"cron", "remind_after", "expire_after"}
 	goalKeys     = []string{"text", "why", "first_step", "by", "confidence", "progress", "keep", "new_text", "new_by"}
 	scaleKeys    = []string{"min", "max", "labels"}
@@ -115,6 +116,7 @@ type rawFlow struct {
 	flags    []*rawFlag
 	doneNode *yaml.Node
 	goal     map[string]*yaml.Node
+	followup *yaml.Node
 }
 
 func (p *parser) parse(data []byte) *Flow {
@@ -180,6 +182,9 @@ func (p *parser) parse(data []byte) *Flow {
 	}
 	if e, ok := fields["goal"]; ok {
 		r.goal = p.goal(e.val)
+	}
+	if e, ok := fields["followup"]; ok {
+		r.followup = e.val
 	}
 	if e, ok := fields["scores"]; ok {
 		r.scores = p.scores(e.val)

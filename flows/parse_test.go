@@ -131,7 +131,7 @@ func TestLoadErrors(t *testing.T) {
 		}},
 		{"unknown key", "unknown-key.yaml", []string{
 			`unknown-key.yaml:2: unknown key "titel" (did you mean "title"?)`,
-			`unknown-key.yaml:4: step "mood": missing answer kind: add one of scale, choice, yesno, number or text`,
+			`unknown-key.yaml:4: step "mood": missing answer kind: add one of scale, choice, yesno, number, text or date`,
 			`unknown-key.yaml:6: step "mood": unknown key "scael" (did you mean "scale"?)`,
 		}},
 		{"bad cron", "bad-cron.yaml", []string{
@@ -139,7 +139,7 @@ func TestLoadErrors(t *testing.T) {
 			`bad-cron.yaml:4: schedule: remind_after "3 hours" is not a duration (use e.g. 3h, 90m or 1h30m)`,
 		}},
 		{"missing answer kind", "no-kind.yaml", []string{
-			`no-kind.yaml:3: step "mood": missing answer kind: add one of scale, choice, yesno, number or text`,
+			`no-kind.yaml:3: step "mood": missing answer kind: add one of scale, choice, yesno, number, text or date`,
 		}},
 		{"two answer kinds", "two-kinds.yaml", []string{
 			`two-kinds.yaml:6: step "mood": two answer kinds (scale and choice): a step takes exactly one`,

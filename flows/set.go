@@ -200,3 +200,25 @@ func statMsg(err error) string {
 	}
 	return err.Error()
 }
+
+// Check reports what needs the whole set to be checked: a followup naming
+// a flow the set does not have. Each error has the file and line.
+func (s *Set) Check() error {
+	var errs ErrorList
+	for _, f := range s.All() {
+		if fu := f.Followup; fu != nil && s.Get(fu.Flow) == nil {
+			errs = append(errs, &Error{File: f.File, Line: fu.Line,
+				Msg: fmt.Sprintf("followup: no flow %q (the flows are: %s)", fu.Flow, strings.Join(s.IDs(), ", "))})
+		}
+	}
+	return errs.err()
+}
+
+// IDs returns the ids of the flows, sorted.
+func (s *Set) IDs() []string {
+	var out []string
+	for _, f := range s.All() {
+		out = append(out, f.ID)
+	}
+	return out
+}

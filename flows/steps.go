@@ -101,7 +101,7 @@ func (p *parser) step(n *yaml.Node, i int) *rawStep {
 	}
 	switch len(kinds) {
 	case 0:
-		p.errorf(n, id, "missing answer kind: add one of scale, choice, yesno, number or text")
+		p.errorf(n, id, "missing answer kind: add one of scale, choice, yesno, number, text or date")
 	case 1:
 		s.Kind = Kind(kinds[0])
 		p.kind(s, fields[kinds[0]].val, id)
@@ -155,6 +155,9 @@ func (p *parser) kind(s *Step, n *yaml.Node, id string) bool {
 		return p.choice(s, n, id)
 	case YesNo:
 		p.fields(n, id, "yesno", nil)
+		return true
+	case Date:
+		p.fields(n, id, "date", nil)
 		return true
 	case Text:
 		fields := p.fields(n, id, "text", textKeys)

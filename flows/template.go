@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/template"
 	"text/template/parse"
+	"time"
 
 	"github.com/peerbot/peerbot/internal/suggest"
 )
@@ -17,6 +18,17 @@ var funcs = template.FuncMap{
 	"change": change,
 	"int":    toInt,
 	"plural": plural,
+	"day":    day,
+}
+
+// day shows a date answer (YYYY-MM-DD) as words: `{{day .Answers.by}}` is
+// "Friday 6 November"; anything else as it is.
+func day(v any) string {
+	s := fmt.Sprint(v)
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		return d.Format("Monday 2 January")
+	}
+	return s
 }
 
 // plural says a count with its unit in the right number: `{{plural
