@@ -6,6 +6,7 @@
 //	peerbot run [flags]          every configured adapter, or the terminal chat
 //	peerbot validate [FILE|DIR]  check flow and config files
 //	peerbot setup slack|discord  print the Slack app manifest or the Discord invite URL
+//	peerbot bench [flags]        measure the store and machine with simulated people (sizing)
 //	peerbot health               ask a running peerbot whether it is alive (for container health checks)
 //	peerbot version              print the version
 package main
@@ -53,6 +54,7 @@ Commands:
   run        run every configured adapter (the terminal chat when none is configured)
   validate   check flow and config files and list every error
   setup      print the Slack app manifest (setup slack) or the Discord invite URL (setup discord)
+  bench      measure what this machine and store can carry, with simulated people
   health     ask the running peerbot on http.addr whether it is alive (exit 0) or not
   version    print the version
 
@@ -78,6 +80,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return validateCommand(args, stdout, stderr)
 	case "setup":
 		return setupCommand(args, stdout, stderr)
+	case "bench":
+		return benchCommand(ctx, args, stdout, stderr)
 	case "health":
 		return healthCommand(args, stdout, stderr)
 	case "version":
