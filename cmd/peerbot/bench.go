@@ -117,7 +117,7 @@ func benchSteps(ctx context.Context, e *bot.Engine, st *benchStore, f benchFlags
 	fmt.Fprintf(stdout, "peerbot bench: %d people answering daily check-ins until %d steps are answered, on %s\n", f.users, f.steps, st.where)
 	took := make([][]time.Duration, f.users) // each person's own slice: no lock
 	var answered atomic.Int64
-	bar := startProgress(stderr, "answered steps", int64(f.steps), answered.Load)
+	bar := startProgress(stderr, "answered steps", "steps", int64(f.steps), answered.Load)
 	st.reset()
 	start := time.Now()
 	err := loadgen.Run(ctx, e, loadgen.Options{
@@ -171,7 +171,7 @@ func benchDue(ctx context.Context, e *bot.Engine, st *benchStore, clock *benchCl
 	user := func(i int) bot.UserID { return bot.NewUserID(benchPlatform, st.run, "u"+strconv.Itoa(i)) }
 
 	var placed atomic.Int64
-	bar := startProgress(stderr, "people put in place", int64(n), placed.Load)
+	bar := startProgress(stderr, "people put in place", "people", int64(n), placed.Load)
 	start := time.Now()
 	err := forEach(ctx, n, 64, func(i int) error {
 		due := minute.Add(time.Duration(i) * time.Minute / time.Duration(n)) // spread over the minute
@@ -196,7 +196,7 @@ func benchDue(ctx context.Context, e *bot.Engine, st *benchStore, clock *benchCl
 	clock.Set(minute.Add(time.Minute + time.Second))
 	var claimed []bot.UserID
 	var count atomic.Int64
-	bar = startProgress(stderr, "people claimed", int64(n), count.Load)
+	bar = startProgress(stderr, "people claimed", "people", int64(n), count.Load)
 	before, err := st.snapshot(ctx)
 	if err != nil {
 		return err
@@ -232,7 +232,7 @@ func benchDue(ctx context.Context, e *bot.Engine, st *benchStore, clock *benchCl
 	}
 
 	// (b) Every prompt written and sent.
-	bar = startProgress(stderr, "prompts sent", int64(n), sent.Sent)
+	bar = startProgress(stderr, "prompts sent", "prompts", int64(n), sent.Sent)
 	if before, err = st.snapshot(ctx); err != nil {
 		return err
 	}
@@ -591,8 +591,9 @@ type progress struct {
 	stop, done chan struct{}
 }
 
-// startProgress shows count() of total things (label) until finish.
-func startProgress(w io.Writer, label string, total int64, count func() int64) *progress {
+// startProgress shows count() of total things (label; unit counts them
+// in the rate) until finish.
+func startProgress(w io.Writer, label, unit string, total int64, count func() int64) *progress {
 	p := &progress{stop: make(chan struct{}), done: make(chan struct{})}
 	f, ok := w.(*os.File)
 	tty := ok && term.IsTerminal(int(f.Fd()))
@@ -607,7 +608,7 @@ func startProgress(w io.Writer, label string, total int64, count func() int64) *
 				progressbar.OptionSetWidth(30),
 				progressbar.OptionShowCount(),
 				progressbar.OptionShowIts(),
-				progressbar.OptionSetItsString("/s"),
+				progressbar.OptionSetItsString(unit),
 				progressbar.OptionThrottle(100*time.Millisecond),
 				progressbar.OptionClearOnFinish(),
 			)
