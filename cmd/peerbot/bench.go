@@ -443,10 +443,26 @@ func (b *benchStore) bytesPerPerson(ctx context.Context, people int) (float64, s
 		return 0, "", err
 	}
 	var total int64
+	byKind := map[string]int64{} // by the key's last part: state, history, seen, …
+	var kinds []string
 	for _, c := range cmds {
-		total += c.Val() // 0 for a key that does not exist
+		n := c.Val() // 0 for a key that does not exist
+		total += n
+		key := c.Args()[2].(string)
+		kind := key[strings.LastIndex(key, ":")+1:]
+		if _, ok := byKind[kind]; !ok {
+			kinds = append(kinds, kind)
+		}
+		byKind[kind] += n
 	}
-	return float64(total) / float64(sample), fmt.Sprintf("MEMORY USAGE of the keys of %d people, mean", sample), nil
+	var parts []string
+	for _, k := range kinds {
+		if byKind[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, byKind[k]/int64(sample)))
+		}
+	}
+	return float64(total) / float64(sample),
+		fmt.Sprintf("MEMORY USAGE of the keys of %d people, mean: %s", sample, strings.Join(parts, ", ")), nil
 }
 
 // close closes the store and removes what the run wrote: the temporary
