@@ -4,26 +4,21 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"runtime"
-	"sync/atomic"
 	"testing"
 
 	"github.com/peerbot/peerbot/adapters/bolt"
 	"github.com/peerbot/peerbot/bot"
 	"github.com/peerbot/peerbot/flows"
+	"github.com/peerbot/peerbot/internal/loadgen"
 )
 
-// discard is an adapter that drops replies.
-type discard struct{}
-
-func (discard) Name() string                          { return "bench" }
-func (discard) Send(context.Context, bot.Reply) error { return nil }
-
 // BenchmarkEngineBolt measures answered steps per second through the whole
-// engine on the bolt store, each step durably written, with many users at
-// once (-cpu and SetParallelism set how many). Run with:
+// engine on the bolt store, each step durably written, with users people
+// talking at once (loadgen; one op is one answered step). Run with:
 //
 //	go test -run '^$' -bench EngineBolt -benchmem ./bot/
+//
+// `peerbot bench` runs the same load from the command line.
 func BenchmarkEngineBolt(b *testing.B) {
 	for _, users := range []int{2, 16, 64, 256} {
 		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
@@ -42,35 +37,15 @@ func benchEngine(b *testing.B, users int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e.Register(discard{})
-	ctx := context.Background()
-	// The answers of one daily check-in; "checkin" starts the next.
-	script := []string{"checkin", "4", "7", "no", "a good walk", "skip"}
-	var next atomic.Int64
-	var answered atomic.Int64
-	b.SetParallelism(max(1, users/runtime.GOMAXPROCS(0)))
+	e.Register(loadgen.NewCounter("bench"))
 	b.ReportAllocs()
 	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		id := next.Add(1)
-		user := bot.NewUserID("bench", "local", fmt.Sprint("u", id))
-		seq := 0
-		handle := func(text string) {
-			seq++
-			m := bot.Message{ID: fmt.Sprint(id, "-", seq), Platform: "bench", User: user, Channel: "D", Direct: true, Text: text}
-			if err := e.Handle(ctx, m); err != nil {
-				b.Error(err)
-			}
-		}
-		handle("hi")
-		handle("yes")
-		for i := 0; pb.Next(); i++ {
-			text := script[i%len(script)]
-			handle(text)
-			if text != "checkin" {
-				answered.Add(1)
-			}
-		}
+	err = loadgen.Run(context.Background(), e, loadgen.Options{
+		Platform: "bench", Users: users, More: loadgen.Budget(int64(b.N)),
+		User: func(i int) bot.UserID { return bot.NewUserID("bench", "local", fmt.Sprint("u", i)) },
 	})
-	b.ReportMetric(float64(answered.Load())/b.Elapsed().Seconds(), "steps/s")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
 }

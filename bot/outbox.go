@@ -96,7 +96,13 @@ func (t *turn) outbox() []Outbound {
 // newEntryID returns an id that sorts by creation: the time, then a
 // counter for entries made in the same nanosecond.
 func (e *Engine) newEntryID(now time.Time) string {
-	return fmt.Sprintf("%016x.%08x", uint64(now.UnixNano()), uint32(e.flagSeq.Add(1)))
+	return entryID(now, uint32(e.flagSeq.Add(1)))
+}
+
+// entryID is the id of an entry made or due at t: the time, then n, which
+// tells apart entries of the same nanosecond (timerDue reads the time).
+func entryID(t time.Time, n uint32) string {
+	return fmt.Sprintf("%016x.%08x", uint64(t.UnixNano()), n)
 }
 
 // deliver sends one owner's entries in order and removes the delivered ones

@@ -396,3 +396,31 @@ func TestFollowupSkippedWhenTheGoalIsGone(t *testing.T) {
 		}
 	}
 }
+
+// A start placed directly in the store (as load tests do) begins the flow
+// when it is due, like one the scheduler wrote.
+func TestPlaceScheduledStart(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	now := h.clock.Now()
+	due := now.Add(time.Hour)
+	st := &bot.State{Profile: bot.Profile{Consent: bot.ConsentGiven, ConsentAt: now, Timezone: "UTC", DMChannel: "D1"}}
+	timer := bot.PlaceScheduledStart(st, h.user, "test", bot.DefaultFlow, now, due, 1)
+	if err := h.store.Save(ctx, bot.Save{User: h.user, State: st, Outbox: []bot.Outbound{timer}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.ScheduleWake(ctx, h.user, due); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.sweep(); len(got) != 0 {
+		t.Fatalf("before it is due: %+v", got)
+	}
+	h.clock.Add(time.Hour + time.Second)
+	got := h.sweep()
+	if len(got) != 1 || !strings.Contains(got[0].Text, "How are you feeling today?") {
+		t.Fatalf("when due: %+v, want the mood question", got)
+	}
+	if got := h.sweep(); len(got) != 0 {
+		t.Fatalf("swept again: %+v", got)
+	}
+}

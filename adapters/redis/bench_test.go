@@ -12,6 +12,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/peerbot/peerbot/bot"
+	"github.com/peerbot/peerbot/internal/redisstats"
 	"github.com/peerbot/peerbot/internal/redistest"
 )
 
@@ -89,7 +90,7 @@ func BenchmarkStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			var count tripCounter
+			var count redisstats.Trips
 			client.AddHook(&count)
 			s := New(client, cfg)
 			defer s.Close()
@@ -110,7 +111,7 @@ func BenchmarkStep(b *testing.B) {
 			}
 			var seq, nextUser atomic.Int64
 			var failed atomic.Pointer[error]
-			count.reset()
+			count.Reset()
 			b.ResetTimer()
 			redistest.RunUsers(b, users, func(more func() bool) {
 				user := userID(int(nextUser.Add(1) - 1))
@@ -129,11 +130,11 @@ func BenchmarkStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			server, _ := serverCommands(before, after)
+			server, _ := redisstats.Since(before, after)
 			n := float64(b.N)
 			b.ReportMetric(n/b.Elapsed().Seconds(), "steps/s")
-			b.ReportMetric(float64(count.trips.Load())/n, "roundtrips/step")
-			b.ReportMetric(float64(count.cmds.Load())/n, "cmds_sent/step")
+			b.ReportMetric(float64(count.RoundTrips())/n, "roundtrips/step")
+			b.ReportMetric(float64(count.Commands())/n, "cmds_sent/step")
 			b.ReportMetric(float64(server)/n, "server_cmds/step")
 		})
 	}

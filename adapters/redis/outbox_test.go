@@ -8,6 +8,7 @@ import (
 
 	"github.com/peerbot/peerbot/bot"
 	"github.com/peerbot/peerbot/flows"
+	"github.com/peerbot/peerbot/internal/redisstats"
 	"github.com/peerbot/peerbot/internal/redistest"
 )
 
@@ -52,11 +53,11 @@ func TestEngineRoundTripsPerStep(t *testing.T) {
 		return m
 	}
 	before := stats()
-	count.reset()
+	count.Reset()
 	sent := a.sent
 	say("4") // an answered step: the next question is owed and delivered
-	trips := count.trips.Load()
-	_, delta := serverCommands(before, stats())
+	trips := count.RoundTrips()
+	_, delta := redisstats.Since(before, stats())
 	t.Logf("one answered step through the engine: %d round trips, server commands %v", trips, delta)
 	if a.sent != sent+1 {
 		t.Fatalf("replies sent for the step: %d, want 1", a.sent-sent)

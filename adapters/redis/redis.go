@@ -346,6 +346,11 @@ func (s *Store) Key(user bot.UserID, suffix string) string {
 	return s.prefix + "{u:" + string(user) + "}:" + suffix
 }
 
+// UserKeys returns every key the store may keep for the user: state,
+// session, history, flags, dedupe marks and outbox (some may not exist).
+// The wake index is shared by all users and is not among them.
+func (s *Store) UserKeys(user bot.UserID) []string { return s.keys(user).all() }
+
 // keys are a user's keys in the order the save script takes them.
 type keys struct{ state, session, history, flags, seen, outbox string }
 

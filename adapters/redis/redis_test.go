@@ -24,6 +24,7 @@ import (
 
 	"github.com/peerbot/peerbot/bot"
 	"github.com/peerbot/peerbot/bot/storetest"
+	"github.com/peerbot/peerbot/internal/redisstats"
 	"github.com/peerbot/peerbot/internal/redistest"
 )
 
@@ -36,46 +37,6 @@ func (quietLogger) Printf(context.Context, string, ...any) {}
 func TestMain(m *testing.M) {
 	goredis.SetLogger(quietLogger{})
 	os.Exit(m.Run())
-}
-
-// tripCounter is a go-redis hook that counts network round trips (one per
-// command sent alone, one per pipeline) and the commands they carry.
-type tripCounter struct {
-	trips, cmds atomic.Int64
-}
-
-func (c *tripCounter) DialHook(next goredis.DialHook) goredis.DialHook { return next }
-
-func (c *tripCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
-	return func(ctx context.Context, cmd goredis.Cmder) error {
-		c.trips.Add(1)
-		c.cmds.Add(1)
-		return next(ctx, cmd)
-	}
-}
-
-func (c *tripCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		c.trips.Add(1)
-		c.cmds.Add(int64(len(cmds)))
-		return next(ctx, cmds)
-	}
-}
-
-func (c *tripCounter) reset() { c.trips.Store(0); c.cmds.Store(0) }
-
-// serverCommands sums the commands the server ran between two
-// redistest.CommandStats snapshots, leaving out the INFO calls that take
-// the snapshots.
-func serverCommands(before, after map[string]int64) (total int64, delta map[string]int64) {
-	delta = make(map[string]int64)
-	for k, v := range after {
-		if d := v - before[k]; d != 0 && k != "info" {
-			delta[k] = d
-			total += d
-		}
-	}
-	return total, delta
 }
 
 func ctxT(t testing.TB) context.Context {
@@ -222,7 +183,7 @@ func TestCluster(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var count tripCounter
+		var count redisstats.Trips
 		// Count on the node connections: what really goes over the network.
 		client.(*goredis.ClusterClient).OnNewNode(func(c *goredis.Client) { c.AddHook(&count) })
 		s := New(client, cfg)
@@ -1082,7 +1043,7 @@ func TestTwoReplicas(t *testing.T) {
 // (Load with the event id, Save with the answer): the round trips and
 // commands that count saw and, when stats is not nil, the commands the
 // server ran by its INFO commandstats (the script's own calls included).
-func stepTrips(t testing.TB, s *Store, count *tripCounter, stats goredis.UniversalClient) (trips, cmds, server int64, delta map[string]int64) {
+func stepTrips(t testing.TB, s *Store, count *redisstats.Trips, stats goredis.UniversalClient) (trips, cmds, server int64, delta map[string]int64) {
 	t.Helper()
 	ctx := ctxT(t)
 	const user bot.UserID = "slack:T0123ABCD:U0123ABCD"
@@ -1095,31 +1056,31 @@ func stepTrips(t testing.TB, s *Store, count *tripCounter, stats goredis.Univers
 			t.Fatal(err)
 		}
 	}
-	count.reset()
+	count.Reset()
 	st := mustLoad(t, s, user, "ev-1")
 	st.Session.Answers["cravings"] = false
 	st.Session.Step = "note"
 	mustSave(t, s, bot.Save{User: user, Version: st.Version, EventID: "ev-1", State: st})
-	trips, cmds = count.trips.Load(), count.cmds.Load()
+	trips, cmds = count.RoundTrips(), count.Commands()
 	if stats != nil {
 		after, err := redistest.CommandStats(ctx, stats)
 		if err != nil {
 			t.Fatal(err)
 		}
-		server, delta = serverCommands(before, after)
+		server, delta = redisstats.Since(before, after)
 	}
 	return trips, cmds, server, delta
 }
 
 // countedStore is a store on srv whose client counts round trips.
-func countedStore(t *testing.T, srv *redistest.Server) (*Store, *tripCounter) {
+func countedStore(t *testing.T, srv *redistest.Server) (*Store, *redisstats.Trips) {
 	t.Helper()
 	cfg := Config{URL: srv.URL()}
 	client, err := NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	count := &tripCounter{}
+	count := &redisstats.Trips{}
 	client.AddHook(count)
 	s := New(client, cfg)
 	t.Cleanup(func() { _ = s.Close() })

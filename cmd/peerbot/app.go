@@ -133,14 +133,25 @@ func open(ctx context.Context, cfg *config.Config, log, retryLog *slog.Logger, f
 	if err != nil {
 		return nil, err
 	}
-	// Validate checked it.
-	quiet, _ := bot.ParseQuietHours(cfg.QuietHours)
 	var engineStore bot.Store = store
 	if rec != nil {
 		engineStore = observe.Store(store, rec)
 	}
-	engine, err := bot.New(bot.Options{
-		Store:           engineStore,
+	engine, err := bot.New(engineOptions(cfg, engineStore, set, log))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &app{cfg: cfg, store: store, where: where, flows: set, engine: engine, log: log}, nil
+}
+
+// engineOptions are the engine's options as the config says: run, chat
+// and bench build the same engine.
+func engineOptions(cfg *config.Config, store bot.Store, set *flows.Set, log *slog.Logger) bot.Options {
+	// Validate checked it.
+	quiet, _ := bot.ParseQuietHours(cfg.QuietHours)
+	return bot.Options{
+		Store:           store,
 		Flows:           set,
 		Log:             log,
 		Community:       cfg.Community.Name,
@@ -153,12 +164,7 @@ func open(ctx context.Context, cfg *config.Config, log, retryLog *slog.Logger, f
 		QuietHours:       quiet,
 		ScheduleGrace:    cfg.ScheduleGrace,
 		MissedDays:       cfg.MissedDays,
-	})
-	if err != nil {
-		store.Close()
-		return nil, err
 	}
-	return &app{cfg: cfg, store: store, where: where, flows: set, engine: engine, log: log}, nil
 }
 
 // openStore opens Redis when it is configured, the local file otherwise.
@@ -172,16 +178,7 @@ func openStore(ctx context.Context, cfg *config.Config, log, retryLog *slog.Logg
 		}
 		return store, store.Path(), nil
 	}
-	rc := redisstore.Config{
-		URL:            cfg.Redis.URL,
-		SentinelMaster: cfg.Redis.Sentinel.Master,
-		SentinelAddrs:  cfg.Redis.Sentinel.Addrs,
-		ClusterAddrs:   cfg.Redis.Cluster.Addrs,
-		Password:       cfg.Redis.Password,
-		Prefix:         cfg.Redis.Prefix,
-		HistoryMax:     cfg.Redis.HistoryMax,
-		RetentionDays:  cfg.Community.Retention,
-	}
+	rc := redisConfig(cfg)
 	// Connection trouble must reach the person starting peerbot even when
 	// the log level hides warnings.
 	redisstore.SetLibraryLogger(log)
@@ -191,6 +188,20 @@ func openStore(ctx context.Context, cfg *config.Config, log, retryLog *slog.Logg
 	}
 	log.Info("using redis", "addr", rc.Addr(), "prefix", cfg.Redis.Prefix)
 	return store, fmt.Sprintf("Redis at %s (keys under %q)", rc.Addr(), cfg.Redis.Prefix), nil
+}
+
+// redisConfig is the Redis store's config as cfg says.
+func redisConfig(cfg *config.Config) redisstore.Config {
+	return redisstore.Config{
+		URL:            cfg.Redis.URL,
+		SentinelMaster: cfg.Redis.Sentinel.Master,
+		SentinelAddrs:  cfg.Redis.Sentinel.Addrs,
+		ClusterAddrs:   cfg.Redis.Cluster.Addrs,
+		Password:       cfg.Redis.Password,
+		Prefix:         cfg.Redis.Prefix,
+		HistoryMax:     cfg.Redis.HistoryMax,
+		RetentionDays:  cfg.Community.Retention,
+	}
 }
 
 // chat runs the terminal conversation until end of input.

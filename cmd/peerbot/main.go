@@ -7,6 +7,7 @@
 //	peerbot validate [FILE|DIR]  check flow and config files
 //	peerbot schedule [flags]     list the next scheduled check-ins
 //	peerbot setup slack|discord  print the Slack app manifest or the Discord invite URL
+//	peerbot bench [flags]        measure the store and machine with simulated people (sizing)
 //	peerbot health               ask a running peerbot whether it is alive (for container health checks)
 //	peerbot version              print the version
 package main
@@ -55,6 +56,7 @@ Commands:
   validate   check flow and config files and list every error
   schedule   list the next scheduled check-ins (--user ID, --at TIME)
   setup      print the Slack app manifest (setup slack) or the Discord invite URL (setup discord)
+  bench      measure what this machine and store can carry, with simulated people
   health     ask the running peerbot on http.addr whether it is alive (exit 0) or not
   version    print the version
 
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return scheduleCommand(ctx, args, stdout, stderr)
 	case "setup":
 		return setupCommand(args, stdout, stderr)
+	case "bench":
+		return benchCommand(ctx, args, stdout, stderr)
 	case "health":
 		return healthCommand(args, stdout, stderr)
 	case "version":

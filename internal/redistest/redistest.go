@@ -30,6 +30,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/peerbot/peerbot/internal/redisstats"
 )
 
 // ReadyTimeout bounds how long Start, Restart, StartSentinel and
@@ -447,83 +449,9 @@ func infoField(info, field string) string {
 }
 
 // CommandStats returns, for each command, how many times the server ran it
-// (INFO commandstats: "set", "get", "evalsha", "client|setinfo", ...). For
-// a ClusterClient the counts of all masters are summed, for a Ring those of
-// all live shards. Reset the counts with CONFIG RESETSTAT, or compare two
-// snapshots: a snapshot counts the INFO calls of earlier snapshots (not its
-// own).
+// (INFO commandstats); see redisstats.CommandStats, which it is.
 func CommandStats(ctx context.Context, c redis.UniversalClient) (map[string]int64, error) {
-	stats := make(map[string]int64)
-	var mu sync.Mutex
-	collect := func(ctx context.Context, c *redis.Client) error {
-		info, err := c.Info(ctx, "commandstats").Result()
-		if err != nil {
-			return err
-		}
-		one, err := parseCommandStats(info)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		for k, v := range one {
-			stats[k] += v
-		}
-		return nil
-	}
-	var err error
-	switch c := c.(type) {
-	case *redis.ClusterClient:
-		err = c.ForEachMaster(ctx, collect)
-	case *redis.Ring:
-		err = c.ForEachShard(ctx, collect)
-	case *redis.Client:
-		err = collect(ctx, c)
-	default:
-		var info string
-		info, err = c.Info(ctx, "commandstats").Result()
-		if err == nil {
-			stats, err = parseCommandStats(info)
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	return stats, nil
-}
-
-// parseCommandStats parses lines such as
-// "cmdstat_set:calls=3,usec=12,usec_per_call=4.00,rejected_calls=0,failed_calls=0".
-func parseCommandStats(info string) (map[string]int64, error) {
-	stats := make(map[string]int64)
-	sc := bufio.NewScanner(strings.NewReader(info))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		rest, ok := strings.CutPrefix(line, "cmdstat_")
-		if !ok {
-			continue
-		}
-		name, fields, ok := strings.Cut(rest, ":")
-		if !ok {
-			return nil, fmt.Errorf("redistest: bad commandstats line %q", line)
-		}
-		found := false
-		for _, f := range strings.Split(fields, ",") {
-			if v, ok := strings.CutPrefix(f, "calls="); ok {
-				n, err := strconv.ParseInt(v, 10, 64)
-				if err != nil {
-					return nil, fmt.Errorf("redistest: bad commandstats line %q: %v", line, err)
-				}
-				stats[name] += n
-				found = true
-				break
-			}
-		}
-		if !found {
-			return nil, fmt.Errorf("redistest: commandstats line without calls: %q", line)
-		}
-	}
-	return stats, sc.Err()
+	return redisstats.CommandStats(ctx, c)
 }
 
 // RunUsers runs work in exactly users goroutines sharing b.N iterations

@@ -196,22 +196,6 @@ func TestCommandStats(t *testing.T) {
 	}
 }
 
-func TestParseCommandStats(t *testing.T) {
-	info := "# Commandstats\r\n" +
-		"cmdstat_set:calls=3,usec=12,usec_per_call=4.00,rejected_calls=0,failed_calls=0\r\n" +
-		"cmdstat_client|setinfo:calls=2,usec=1,usec_per_call=0.50,rejected_calls=0,failed_calls=2\r\n"
-	got, err := parseCommandStats(info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 || got["set"] != 3 || got["client|setinfo"] != 2 {
-		t.Fatalf("got %v", got)
-	}
-	if _, err := parseCommandStats("cmdstat_set:usec=1\r\n"); err == nil {
-		t.Fatal("no error for a line without calls")
-	}
-}
-
 func TestSentinel(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t)
