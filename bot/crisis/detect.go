@@ -83,10 +83,10 @@ func Detect(text string) Result {
 	}
 	self, other := matchRules(&sc)
 	hits := findSignals(&sc)
-	if quoted != "" {
+	if qs := prepare(quoted); qs.t != "" {
 		// Quoted words are someone else's: a lyric, a title, or what a
-		// friend texted. They count only for a worried peer.
-		qs := prepare(quoted)
+		// friend texted. They count only for a worried peer. (Quotes
+		// with no words in them, "" or "🙂", add nothing.)
 		if _, o := matchRules(&qs); o != "" && other == "" {
 			other = o
 		}

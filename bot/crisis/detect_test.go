@@ -33,6 +33,9 @@ func TestDetectTiersAndKinds(t *testing.T) {
 		{"song title in quotes", `listening to "i hate myself and want to die" on repeat`, None, Self},
 		{"all one quote is own", `"i want to die"`, Crisis, Self},
 		{"quoting oneself", `my sponsor asked and i said "i want to die"`, Crisis, Self},
+		{"empty quote", `he said "" lol`, None, Self},
+		{"quote of an emoji", `my friend texted me "😀"`, None, Self},
+		{"quote of punctuation then risk", `she sent "..." and i want to die`, Crisis, Self},
 		// recovery stories
 		{"there was a time", "there was a time i wanted to die, 3 years sober now", None, Self},
 		{"my old self", "my old self would have wanted to end it all after a day like this", None, Self},

@@ -208,6 +208,7 @@ func FuzzCrisisKeys(f *testing.F) {
 	for _, c := range loadCrisisPhrases(f) {
 		f.Add(c.text)
 	}
+	f.Add(`he said "" lol`) // a quote with no words in it once panicked
 	var all []crisisRegexp
 	all = append(all, crisisIdioms...)
 	for _, r := range crisisRules {
