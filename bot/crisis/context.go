@@ -141,8 +141,8 @@ var (
 )
 
 // crisisAny matches any of alts as whole words.
-func crisisAny(alts ...string) *regexp.Regexp {
-	return regexp.MustCompile(`\b(?:` + strings.Join(alts, "|") + `)\b`)
+func crisisAny(alts ...string) *wordRegexp {
+	return newWordRegexp(strings.Join(alts, "|"))
 }
 
 // crisisOnly matches a text made only of phrases among alts.
@@ -154,7 +154,7 @@ func crisisOnly(alts ...string) *regexp.Regexp {
 // about it once.
 type crisisScan struct {
 	t     string
-	pairs *pairs
+	pairs pairs
 	// sober and recur are worked out when first needed: 0 not yet, 1 yes,
 	// 2 no.
 	sober, recur int8
@@ -350,7 +350,7 @@ func (sc *crisisScan) past(cs, ce, start, end int) bool {
 	if crisisNowClause.MatchString(clause) {
 		return false
 	}
-	for _, m := range crisisNowPart.FindAllStringIndex(part, -1) {
+	for _, m := range crisisNowPart.FindAllStringIndex(part) {
 		// "... and now I'm happy again" is a happy ending, not a return.
 		cs, ce := crisisClause(part, m[0], m[1], crisisClausePuncts, crisisClauseWords, 120)
 		if !crisisPositive.MatchString(part[cs:ce]) {
@@ -375,7 +375,7 @@ func (sc *crisisScan) soberStory() bool {
 func (sc *crisisScan) recurrence() bool {
 	if sc.recur == 0 {
 		sc.recur = 2
-		for _, m := range crisisRecurrence.FindAllStringIndex(sc.t, -1) {
+		for _, m := range crisisRecurrence.FindAllStringIndex(sc.t) {
 			cs, _ := crisisClause(sc.t, m[0], m[1], crisisClausePuncts, crisisClauseWords, 120)
 			if !crisisNegated(sc.t[cs:m[0]]) {
 				sc.recur = 1

@@ -146,18 +146,20 @@ func prepare(text string) crisisScan {
 		return crisisScan{}
 	}
 	t = correctSpelling(t)
-	p := newPairs(t)
+	sc := crisisScan{t: t}
+	sc.pairs.fill(t)
 	blanked := false
 	for i := range crisisIdioms {
-		if locs := crisisIdioms[i].findAll(t, p); locs != nil {
+		if locs := crisisIdioms[i].findAll(t, &sc.pairs); locs != nil {
 			t = crisisBlank(t, locs)
 			blanked = true
 		}
 	}
 	if blanked {
-		p = newPairs(t) // a blank makes pairs of its own
+		sc.t = t
+		sc.pairs.fill(t) // a blank makes pairs of its own
 	}
-	return crisisScan{t: t, pairs: p}
+	return sc
 }
 
 // matchRules runs the high-confidence rule table on prepared text and
@@ -166,7 +168,7 @@ func prepare(text string) crisisScan {
 func matchRules(sc *crisisScan) (self, other string) {
 	for _, r := range crisisRules {
 		for i := range r.res {
-			for _, loc := range r.res[i].findAll(sc.t, sc.pairs) {
+			for _, loc := range r.res[i].findAll(sc.t, &sc.pairs) {
 				switch sc.judge(r, loc[0], loc[1]) {
 				case whoSelf:
 					return r.name, other

@@ -31,6 +31,10 @@
 //   - prefilter.go: every pattern carries literal keys worked out from
 //     it; a pattern none of whose keys occur is skipped, and a key one of
 //     whose byte pairs is absent from the text is ruled out in one lookup.
+//   - anchored.go: a pattern that may run is tried only at the word
+//     boundaries where one of the literal strings its matches start with
+//     begins, anchored there: the matches of an unanchored regexp, without
+//     its cost of trying every byte.
 //
 // Limits. It reads words, not people: it misses risk said in ways no
 // pattern foresaw, in other languages or in heavy misspelling, and it

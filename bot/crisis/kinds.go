@@ -1,9 +1,6 @@
 package crisis
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // Worried peers and disclosures: who the message is about, and relapse or
 // cravings that are part of recovery rather than a crisis.
@@ -17,8 +14,8 @@ var (
 		`how do i help`, `dont know what <to> say <to> (?:him|her|them)`,
 	)
 	// crisisThirdPerson mentions someone else as a person, not a topic.
-	crisisThirdPerson = regexp.MustCompile(`\b(?:he|she|they|hes|shes|theyre|him|her|someone|somebody|(?:my|our|a|the) (?:\w+ )?(?:` +
-		strings.Join(wordList(crisisPersons), "|") + `))\b`)
+	crisisThirdPerson = newWordRegexp(`he|she|they|hes|shes|theyre|him|her|someone|somebody|(?:my|our|a|the) (?:\w+ )?(?:` +
+		strings.Join(wordList(crisisPersons), "|") + `)`)
 
 	// crisisJoke marks a message as banter ("lol"); crisisNotJoking undoes
 	// it ("not even joking").
@@ -26,11 +23,11 @@ var (
 	crisisNotJoking  = crisisAny(`not (?:even )?(?:joking|kidding|playing)|no cap|for real|fr|srsly|seriously`)
 	crisisQuoteMarks = "\"“”«»„"
 	// crisisMedia: the quoted words are a lyric, a title or a line.
-	crisisMedia = regexp.MustCompile(`\b(?:songs?|lyrics?|title|titled|called|movie|film|line|quote|book|podcast|episode|sound|album|track|by|poem|show|series|reading|watching|watched|listening|singing|sang|karaoke|tiktok|meme|video|goes)\b`)
+	crisisMedia = newWordRegexp(`songs?|lyrics?|title|titled|called|movie|film|line|quote|book|podcast|episode|sound|album|track|by|poem|show|series|reading|watching|watched|listening|singing|sang|karaoke|tiktok|meme|video|goes`)
 	// crisisReported says someone sent or said the quoted words.
-	crisisReported = regexp.MustCompile(`\b(?:says|said|saying|texted|text|message|posted|wrote|sent)\b`)
+	crisisReported = newWordRegexp(`says|said|saying|texted|text|message|posted|wrote|sent`)
 	// crisisOwnQuote: the writer quotes themself.
-	crisisOwnQuote = regexp.MustCompile(`\bi (?:said|told \w+|wrote|texted|typed|say|keep saying)\b`)
+	crisisOwnQuote = newWordRegexp(`i (?:said|told \w+|wrote|texted|typed|say|keep saying)`)
 )
 
 // disclosures are relapse and craving language (Kind Disclosure).
@@ -57,7 +54,7 @@ var disclosures = compileCrisisRules([]*crisisRule{
 func crisisDisclosure(sc *crisisScan) string {
 	for _, r := range disclosures {
 		for i := range r.res {
-			for _, loc := range r.res[i].findAll(sc.t, sc.pairs) {
+			for _, loc := range r.res[i].findAll(sc.t, &sc.pairs) {
 				if sc.judge(r, loc[0], loc[1]) == whoSelf {
 					return r.name
 				}

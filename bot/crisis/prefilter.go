@@ -1,7 +1,6 @@
 package crisis
 
 import (
-	"regexp"
 	"regexp/syntax"
 	"slices"
 	"strings"
@@ -14,7 +13,7 @@ import (
 // crisisKeys). A message without any of them skips the regexp, which is
 // what keeps DetectCrisis cheap on ordinary messages.
 type crisisRegexp struct {
-	re   *regexp.Regexp
+	re   *wordRegexp
 	keys []string // nil: always run
 }
 
@@ -33,24 +32,33 @@ func (c *crisisRegexp) mayMatch(t string) bool {
 // crisisReach is how far from the key it contains a match may reach.
 const crisisReach = 160
 
-// pairs is the set of byte pairs that occur in a text: a key one of whose
-// pairs is missing cannot occur, which one lookup says without scanning
-// the text. With hundreds of keys, that is most of the pre-filter's time
-// saved.
-type pairs [1 << 16 / 64]uint64
+// pairs holds the byte pairs that occur in a text, hashed into 2048 bits:
+// a key one of whose pairs is missing cannot occur, which one lookup says
+// without scanning the text. With hundreds of keys, that is most of the
+// pre-filter's time saved. Two pairs may share a bit, so a key may pass
+// that does not occur (strings.Contains then says so), never the other way
+// round. It is small enough to live in a crisisScan, on the stack.
+type pairs [pairBits / 64]uint64
 
-func newPairs(t string) *pairs {
-	p := new(pairs)
+const pairBits = 2048
+
+// pairBit is the bit of the byte pair a, b.
+func pairBit(a, b byte) uint32 {
+	return (uint32(a)<<8 | uint32(b)) * 0x9E3779B1 >> (32 - 11)
+}
+
+// fill sets p to the pairs of t.
+func (p *pairs) fill(t string) {
+	*p = pairs{}
 	for i := 0; i+1 < len(t); i++ {
-		k := uint16(t[i])<<8 | uint16(t[i+1])
+		k := pairBit(t[i], t[i+1])
 		p[k>>6] |= 1 << (k & 63)
 	}
-	return p
 }
 
 func (p *pairs) mayContain(key string) bool {
 	for i := 0; i+1 < len(key); i++ {
-		k := uint16(key[i])<<8 | uint16(key[i+1])
+		k := pairBit(key[i], key[i+1])
 		if p[k>>6]&(1<<(k&63)) == 0 {
 			return false
 		}
@@ -79,7 +87,7 @@ func (c *crisisRegexp) findAll(t string, p *pairs) [][]int {
 		return nil
 	}
 	if c.keys == nil || len(t) <= 8*crisisReach {
-		return c.re.FindAllStringIndex(t, -1)
+		return c.re.FindAllStringIndex(t)
 	}
 	var spans [][2]int
 	for _, k := range c.keys {
@@ -107,9 +115,7 @@ func (c *crisisRegexp) findAll(t string, p *pairs) [][]int {
 		for hi < len(t) && crisisWordByte(t[hi]) {
 			hi++
 		}
-		for _, m := range c.re.FindAllStringIndex(t[lo:hi], -1) {
-			locs = append(locs, []int{lo + m[0], lo + m[1]})
-		}
+		locs = c.re.appendAll(locs, t[lo:hi], lo)
 	}
 	return locs
 }
@@ -137,8 +143,8 @@ func crisisBlank(t string, locs [][]int) string {
 }
 
 func newCrisisRegexp(pattern string) crisisRegexp {
-	expr := `\b(?:` + crisisFragments.Replace(crisisFragments.Replace(pattern)) + `)\b`
-	return crisisRegexp{re: regexp.MustCompile(expr), keys: crisisKeys(expr)}
+	inner := crisisFragments.Replace(crisisFragments.Replace(pattern))
+	return crisisRegexp{re: newWordRegexp(inner), keys: crisisKeys(`\b(?:` + inner + `)\b`)}
 }
 
 func compileCrisisPatterns(pats []string) []crisisRegexp {
