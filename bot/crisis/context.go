@@ -109,7 +109,8 @@ var (
 	crisisPastVerb = crisisAny(`was|were|wasnt|werent|wanted|felt|thought|tried|attempted|wished|hoped|planned|kept|used|had|nearly|almost|didnt|couldnt|overdosed|relapsed|took|went|got|did|would|cut|burned|burnt|hurt|harmed|begged|remember|spent|wrote`)
 	// crisisClinicalQ opens a question about a topic.
 	crisisClinicalQ = regexp.MustCompile(`^ ?(?:what (?:does|is|are|do)|whats|how (?:do you|does|many|long|can you)|is it (?:normal|true)|can you)\b`)
-	// crisisDenied: the writer denies having said or meant it.
+	// crisisDenied: the writer denies having said or meant it. Every
+	// match holds "say", "said" or "mean" (see mayBeDenial).
 	crisisDenied = regexp.MustCompile(`\b(?:not|wasnt|isnt|never|dont|didnt|im not|i am not)(?: really| actually)? (?:saying|say|said|mean|meant|sayin)(?: that)?(?: i)? ?$`)
 	// crisisSober: "three years clean" makes a past-tense clause a story.
 	crisisSober = crisisAny(
@@ -198,7 +199,7 @@ func (sc *crisisScan) judge(r *crisisRule, start, end int) who {
 		}
 	}
 	// "i wasnt saying i want to die": a denial of the words, not a state.
-	if crisisDenied.MatchString(t[max(0, start-40):start]) {
+	if before := t[max(0, start-40):start]; mayBeDenial(before) && crisisDenied.MatchString(before) {
 		return whoNone
 	}
 	if sc.past(cs, ce, start, end) {
@@ -358,6 +359,12 @@ func (sc *crisisScan) past(cs, ce, start, end int) bool {
 		}
 	}
 	return !sc.recurrence()
+}
+
+// mayBeDenial is false when s cannot match crisisDenied: it saves running
+// that regexp before almost every match.
+func mayBeDenial(s string) bool {
+	return strings.Contains(s, "sa") && (strings.Contains(s, "say") || strings.Contains(s, "said")) || strings.Contains(s, "mean")
 }
 
 func (sc *crisisScan) soberStory() bool {

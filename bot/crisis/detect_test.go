@@ -123,4 +123,25 @@ func BenchmarkDetect300(b *testing.B) {
 			}
 		})
 	}
+	// Every message of the dev half, crisis or not, inside ordinary
+	// check-in prose and cut to 300 characters: the time per message,
+	// averaged.
+	items, err := evalset.ReadFile("testdata/eval_dev.tsv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var texts []string
+	for _, it := range items {
+		s := "work was fine, the bus was late, my sister called about thanksgiving again. " + it.Text +
+			" anyway the cat threw up on the rug and my goal for the week was to drink more water, did ok on that."
+		texts = append(texts, s[:min(len(s), max(300, len(it.Text)))])
+	}
+	b.Run("buried-dev-set", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			Detect(texts[i%len(texts)])
+			i++
+		}
+	})
 }
