@@ -255,7 +255,7 @@ func concatStarts(subs []*syntax.Regexp) startSet {
 	// Each start is one more comparison where its first byte occurs: a's
 	// exact strings are extended by the rest's starts only while the list
 	// stays short.
-	extend := len(a.exact)*len(r.starts) <= maxStarts/8
+	extend := len(a.exact)*len(r.starts) <= maxStarts/4 && len(r.starts) <= 16
 	for _, e := range a.exact {
 		switch {
 		case e == "":

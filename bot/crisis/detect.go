@@ -108,7 +108,10 @@ func Detect(text string) Result {
 	} else if len(hits.self) > 0 {
 		rule = "signals:" + strings.Join(signalNames(hits.self), "+")
 		// Banter ("lol") takes a tier off what only the wider scorer saw.
-		if crisisJoke.MatchString(t) && !crisisNotJoking.MatchString(t) && selfTier > None {
+		// A strong signal stays at least a safety check: people in
+		// crisis write "lol" too.
+		if crisisJoke.MatchString(sc.full) && !crisisNotJoking.MatchString(sc.full) && selfTier > None &&
+			(selfTier == Crisis || !hasStrong(hits.self)) {
 			selfTier--
 		}
 	}
@@ -146,7 +149,9 @@ func prepare(text string) crisisScan {
 		return crisisScan{}
 	}
 	t = correctSpelling(t)
-	sc := crisisScan{t: t}
+	full := t
+	t = dropFillers(t)
+	sc := crisisScan{t: t, full: full}
 	sc.pairs.fill(t)
 	blanked := false
 	for i := range crisisIdioms {

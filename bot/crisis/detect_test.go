@@ -55,8 +55,39 @@ func TestDetectTiersAndKinds(t *testing.T) {
 		{"craving", "i feel like using tonight", None, Disclosure},
 		{"negated relapse", "im not going to relapse", None, Self},
 		{"crisis beats disclosure", "relapsed and gonna use till my heart stops", Crisis, Self},
-		// a clinical question
+		// a clinical question, and a rhetorical one
 		{"topic question", "what does passive suicidal ideation mean", None, Self},
+		{"rhetorical question", "whats even the point of me being alive", Risk, Self},
+		// fillers do not break a match
+		{"inserted just", "i wish i just wouldnt wake up", Crisis, Self},
+		{"inserted honestly", "i honestly really dont want to be alive anymore", Crisis, Self},
+		// chat spelling: a dropped g, "b" for "be"
+		{"dropped g", "thinkin bout endin it all", Crisis, Self},
+		{"b for be", "i dont wana b here anymor", Crisis, Self},
+		{"plan b stays", "going with plan b tonight", None, Self},
+		// banter takes a tier off, but a strong signal stays a check
+		{"banter with a strong signal", "measured the beam in the basement lol. its strong enough", Risk, Self},
+		{"banter with a weak pair", "see you tomorrow lol, gonna do it", None, Self},
+		// negation stops at a new subject; a time is never negated
+		{"new subject after negation", "if i dont show up monday its not your fault", Risk, Self},
+		{"first person stays negated", "i dont think im suicidal, just sad", None, Self},
+		// a past marker inside a wish is what it is about
+		{"wish about the past", "sometimes i wish the overdose last year had worked", Risk, Self},
+		{"would have a time is not past", "everyone would have an easier time if i wasnt here", Risk, Self},
+		{"in my 20s", "i was suicidal for most of my 20s. therapy saved me", None, Self},
+		// plans, means and time that combine
+		{"someone else's pills in an amount", "i have 60 of my dads pain pills in a ziploc", Risk, Self},
+		{"research of a dose", "googling how many tylenol it takes to shut down your liver", Risk, Self},
+		{"time and act", "once the kids are at their dads this weekend im doing it", Risk, Self},
+		{"decision", "3am and ive decided. no more waiting", Crisis, Self},
+		{"they will find me", "tomorrow morning they'll find me, sorry to whoever", Crisis, Self},
+		// compliance is not a plan
+		{"took my meds", "i took my meds this morning", None, Self},
+		{"took all my meds today", "I took all my meds today", None, Self},
+		{"kitchen knife", "bought a new knife set for the kitchen finally", None, Self},
+		{"none this week", "suicidal thoughts? none this week", None, Self},
+		// someone else's goodbye
+		{"peer goodbye post", "my brother posted goodbye on facebook and isnt answering his phone", Risk, Peer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -42,7 +42,7 @@ var disclosures = compileCrisisRules([]*crisisRule{
 	}},
 	{name: "craving", pats: []string{
 		`crav(?:e|ing|ings)|urges? <to> (?:use|drink|get high)`,
-		`(?:want|wanna|need|feel like|tempted <to>)(?: \w+){0,2} (?:a drink|a beer|a shot|<to> drink|<to> use|<to> get high|<to> cop|<to> score|using|drinking|a hit|<to> join them)`,
+		`(?:want|wants|wanted|wanting|wanna|need|needing|feel like|feeling like|tempted <to>)(?: \w+){0,2} (?:a drink|a beer|a shot|<to> drink|<to> use|<to> get high|<to> cop|<to> score|using|drinking|a hit|<to> join them)`,
 		`(?:thinking (?:about|of)|cant stop thinking about|all i can think about is) (?:using|drinking|scoring|getting high|the bottle|the liquor store|going <to> the (?:liquor store|bar))`,
 		`(?:might|gonna|going <to>|end up) (?:use|using|drink|drinking|relapse|relapsing)`, `liquor store`,
 		`(?:want|wanna|need) <to> (?:use|drink|cop|score)`,

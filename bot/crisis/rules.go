@@ -48,7 +48,8 @@ var crisisFragments = strings.NewReplacer(
 	// what someone says when they mean to do something
 	"<intent>", `(?:want(?:s|ed|ing)? <to>|wanna|wana|going <to>|gonna|gunna|gona|finna|about <to>|ready <to>|planning (?:<to>|on)|plan (?:<to>|on)|plans <to>|planned <to>|need <to>|have <to>|gotta|will|ill|shall|should|might|may|decided <to>|deciding <to>|tempted <to>|time <to>|try(?:ing)? <to>|feel like|going <to> go|gonna go)`,
 	"<adv>", `(?:(?:just|really|rly|honestly|literally|actually|seriously|fucking|fuckin|fkn|so|finally|probably|definitely|totally|kinda|kind of|sort of|quietly|simply|even|all|go|and|gonna|going to|like) )*`,
-	"<pills>", `(?:pills|meds|medication|medications|medicine|tablets|prescription pills|prescriptions?|sleeping pills|sleeping tablets|painkillers|pain meds|pain pills|opioids|opiates|oxys?|oxycodone|benzos|xanax|valium|insulin|antidepressants|tylenol|paracetamol|acetaminophen|fentanyl|fent|methadone|suboxone)`,
+	"<pills>", `(?:pills|meds|medication|medications|medicine|tablets|prescription pills|prescriptions?|sleeping pills|sleeping tablets|painkillers|pain meds|pain pills|opioids|opiates|oxys?|oxycodone|benzos|xanax|valium|insulin|antidepressants|tylenol|paracetamol|acetaminophen|fentanyl|fent|methadone|suboxone|seroquel|quetiapine|klonopin|klonopins|clonazepam|ativan|lorazepam|ambien|zolpidem|lithium|adderall|percs|percocets?|vicodin|hydrocodone|morphine|tramadol|gabapentin|lyrica|trazodone|amitriptyline|codeine|dilaudid|sleeping meds|heart meds|blood pressure meds|oxy|norco|zanax|xans|bars)`,
+	"<means>", `(?:rope|noose|gun|pistol|rifle|shotgun|bullets|ammo|razors?|razor blades?|blades?|knife|charcoal|hose|<pills>)`,
 )
 
 // crisisRules is the rule table, tried in order; the first counting match
@@ -324,6 +325,10 @@ var crisisIdiomPatterns = []string{
 	`(?:suicide|overdose|self ?harm|od) (?:prevention|awareness|training|risks?|rates?|statistics|stats|hotline|helpline|lifeline|deaths?|crisis|epidemic|reversal|kits?|response|support|resources|squad|mission|doors?|drills?|sprints?|runs?|workshop|course|policy|education|first aid)`,
 	// "cutting back on coffee", "cutting carbs"
 	`cutting (?:back|down|out|carbs|sugar|coffee|ties|corners|class|costs|it close|the grass|hair|my hair|onions|veg)`,
+	// kitchen tools: "bought a new knife set"
+	`(?:knife|knives) (?:set|block|sharpener)|(?:kitchen|chef|chefs|bread|butter|steak|paring) (?:knife|knives)`,
+	// a recovery saying
+	`(?:the )?only way out is through`,
 	// kilometres: "ran 5 kms"
 	`(?:\d+|a few|few|couple of|a couple of|many|several|some|hundreds of|thousands of|the) kms|kms (?:away|from|per|an hour|a day|each way|round trip|north|south|east|west|long)`,
 }

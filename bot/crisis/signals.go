@@ -42,8 +42,11 @@ var signals = compileSignals([]*signal{
 	}}},
 	{strength: strong, crisisRule: crisisRule{name: "means-ready", pats: []string{
 		// preparation joined to a means: "saving my pills", "loaded the gun"
-		`(?:bought|buy|buying|got|get|getting|loaded|load|loading|saved|saving|collecting|collected|counted|counting|lined up|lining up|stockpiling|stockpiled|stashed|stashing|hoarding|took|taken|tied|tying|sharpened|holding|hold)(?: \w+){0,4} (?:rope|noose|gun|pistol|rifle|shotgun|bullets|razors?|razor blades?|blades?|knife|charcoal|hose|<pills>)`,
-		`(?:rope|noose|gun|pistol|bullets|razors?|blades?|knife|<pills>) (?:is |are )?(?:loaded|hanging|ready|in my hand|lined up|on the (?:table|counter|bed)|out)`,
+		`(?:bought|buy|buying|got|get|getting|loaded|load|loading|saved|saving|collecting|collected|counted|counting|lined up|lining up|stockpiling|stockpiled|stashed|stashing|hoarding|took|taken|tied|tying|sharpened|holding|hold)(?: \w+){0,4} (?:rope|noose|gun|pistol|rifle|shotgun|bullets|razors?|razor blades?|blades?|knife|charcoal|hose)`,
+		// pills: not "took my meds", "got my meds refilled"
+		`(?:bought|buy|buying|saved|saving|collecting|collected|counted|counting|lined up|lining up|stockpiling|stockpiled|stashed|stashing|hoarding|put|poured|laid out|set out|stocking up on|stocked up on)(?: \w+){0,4} <pills>`,
+		`(?:rope|noose|gun|pistol|rifle|shotgun|bullets|razors?|blades?|knife|<pills>) (?:is |are |s )?(?:loaded|hanging|ready|in my hand|lined up|on the (?:\w+ )?(?:table|counter|bed|desk|nightstand|dresser|floor)|next to (?:me|my bed|the bed)|out)`,
+		`(?:rope|noose|gun|pistol|rifle|shotgun|<pills>)(?: \w+){0,4} (?:its|is|s) loaded`,
 		`(?:the|my) (?:knife|blade|gun|rope|razor|pills) (?:\w+ ){0,2}in my hand`,
 		`out of the safe`,
 	}}},
@@ -61,10 +64,53 @@ var signals = compileSignals([]*signal{
 		`(?:<intent>|im|ill|i will|i am|its) <adv>(?:do it|doing it|go through with it|happening)`,
 		`(?:ending|end) it`, `the day i (?:go|die|do it)`, `nobody (?:will|can) stop me`,
 	}}},
-	{strength: weak, crisisRule: crisisRule{name: "time", pats: []string{
-		`tonight|tomorrow|this weekend|by morning|by the morning|midnight|this time tomorrow|by this time|right now|soon|(?:this |on |next )?(?:friday|saturday|sunday|monday)`,
-		`(?:after|when|once) (?:everyone|everybody|they|the kids|my \w+)(?: \w+){0,3} (?:asleep|to bed|to sleep|leaves?|leave|goes|go|gone)`,
-		`after my shift`,
+	{strength: weak, crisisRule: crisisRule{name: "time", aboutWriter: true, passive: true, pats: []string{
+		// a time is nobody's, and a negation before it is about something
+		// else ("if i dont show up monday"): "once the kids are at their dads this weekend"
+		`tonight|tonights|tomorrow|this weekend|by morning|by the morning|midnight|this time tomorrow|by this time|right now|soon|(?:this |on |next |by |till |until )?(?:friday|saturday|sunday|monday|tuesday|wednesday|thursday)`,
+		`(?:after|when|once|till|until|til) (?:everyone|everybody|everyones|everybodys|they|theyre|the kids|my \w+)(?: \w+){0,3} (?:asleep|to bed|to sleep|leaves?|leave|goes|go|gone|out|away)`,
+		`after my shift|when my shift ends|(?:set|picked|chose|have|got) a date|the right (?:night|time|moment|day)|before (?:the sun comes up|sunrise|morning|dawn)|\d+ ?am and`,
+		`(?:decide|deciding|pick|picking) (?:when|where|the day|the night)`,
+	}}},
+	{strength: strong, crisisRule: crisisRule{name: "plan", aboutWriter: true, clauseEnd: true, pats: []string{
+		// a decision said as such: "ive decided.", "tonights the night"
+		`(?:ive|i have|i) (?:finally )?(?:decided|made (?:my|the|a) (?:decision|choice)|made up my mind)`,
+		`(?:tonights|tonight is|tonight|today is|todays|this is) (?:the|my) (?:night|day)`, `tonight is it|today is it|this is it`,
+		`no more waiting`, `(?:set|picked|chose|have|got) (?:a|the) date`,
+	}}},
+	{strength: strong, crisisRule: crisisRule{name: "plan", pats: []string{
+		`(?:the|my) plan(?: \w+){0,2} (?:is|s) (?:ready|set|done|in place|final|made|happening)`,
+		`plan(?: \w+){0,6} (?:for good|permanently|forever|once and for all)`,
+		`(?:know|knew|picked|found|chose|chosen|decided on) (?:exactly )?(?:which|what) (?:bridge|building|spot|place|tree|overpass|cliff|pills|gun|rope)`,
+		`(?:found|picked|chose|chosen) (?:a|the) (?:spot|place)(?: \w+){0,8} (?:nobody|no one|noone|wont be found|alone|quiet)`,
+		`(?:gave|give|giving) (?:it|myself|life|them) (?:till|until|til|one more|another|a few more|to) \w+`,
+	}}},
+	{strength: strong, crisisRule: crisisRule{name: "method", pats: []string{
+		// looking up how much of a means it takes
+		`how (?:many|much)(?: \w+){0,5} (?:it takes|it would take|would it take|does it take|would do it|will do it|to (?:die|od|overdose|kill|be fatal|shut down)|is (?:lethal|fatal|deadly|enough))`,
+		`(?:googling|googled|looking up|looked up|searching|searched|researching|researched|reading about) (?:\w+ ){0,3}(?:lethal|fatal|overdose|od|painless|quickest|easiest) (?:dose|doses|amount|ways?|method)`,
+		`(?:car|exhaust)(?: \w+){0,8} (?:hose|charcoal)`,
+		`(?:beam|rafter|rafters|ceiling fan|hook|branch|pipe)(?:[.,]? \w+){0,6} (?:strong enough|hold my weight|will hold|can hold)`,
+		`(?:take|swallow|down) everything (?:in|from) (?:the|my) (?:medicine )?(?:cabinet|drawer|bottle|cupboard)`,
+		`(?:im|i am|ill|i will|gonna|going <to>|thinking (?:about|of)|kept thinking about|keep thinking about) (?:steer|steering|swerve|swerving|veer|veering|drive|driving|crash|crashing) (?:\w+ ){0,3}into (?:the |a |an |oncoming )?(?:median|traffic|oncoming|tree|wall|pole|barrier|semi|truck|bridge|river|lake)`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "place", pats: []string{
+		`(?:<intent>|im|ill|i will|i am|went|walked|drove|been) (?:driving|walking|going|heading|drive|walk|go|head|went|walked|drove)? ?(?:up |back )?to (?:the|a|that) (?:bridge|overpass|cliff|roof|rooftop|tracks|ledge|railway)`,
+		`(?:been there|go there|went there)(?: \w+){0,2} <to> look`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "place", pats: []string{
+		`(?:stood|standing|sat|sitting) (?:there|on the edge|at the edge|on the ledge)(?: \w+){0,3} (?:long time|while|hour|hours|forever)`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "means", pats: []string{
+		// an amount, or someone else's supply: "60 of my dads pain pills"
+		`(?:\d{2,}|twenty|thirty|forty|fifty|sixty|hundred|a bottle|bottles|a stash|a bag|a bunch|a handful|a full bottle)(?: of)? (?:\w+ ){0,3}<pills>`,
+		`(?:taking|take|took|get|getting|got|keep taking) (?:them|it|the \w+) out`, `(?:looking|staring|stare|look) at (?:it|them|the \w+)`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "means", pats: []string{
+		// someone else's supply: "my dads pain pills", "where he keeps the bullets"
+		`(?:my )?(?:moms|mums|dads|mothers|fathers|grandmas|grandpas|nans|uncles|brothers|sisters|roommates|wifes|husbands|partners|girlfriends|boyfriends) (?:old )?(?:<pills>|gun|pistol|rifle|shotgun)`,
+		`know where (?:he|she|they|my \w+) (?:keeps|keep|hides|hide|puts) (?:the |his |her |their )?(?:bullets|key|keys|gun|pills|ammo|meds)`,
+		`(?:just )?in case i (?:decide|need|do it|change my mind)`,
 	}}},
 	{strength: strong, crisisRule: crisisRule{name: "goodbye", aboutWriter: true, pats: []string{
 		`saying my goodbyes`, `this is goodbye`, `goodbye (?:everyone|everybody|all|forever|world|for good)`, `bye everyone`, `farewell`,
@@ -78,7 +124,32 @@ var signals = compileSignals([]*signal{
 		`(?:gave|given|giving|give) (?:away )?(?:all )?my (?:\w+ ){0,2}(?:to|away)(?: \w+){0,4}`,
 		`(?:i want|want) you <to> have my`, `(?:made|make) my (?:peace|will)`, `loose ends`,
 		`(?:deleting|delete|deleted) (?:all )?my accounts`, `take care of yourselves`, `(?:sorry|im sorry) for everything`,
-		`said goodbye to (?:everyone|everybody|my)`, `(?:tell|let) my (?:\w+ ){0,2}(?:i love (?:them|her|him|you))`,
+		`said goodbye to (?:everyone|everybody|my)`, `(?:tell|let) my (?:\w+ ){0,2}(?:know )?(?:that )?i (?:love|loved|always loved) (?:them|her|him|you)`,
+		`(?:gave|given|giving|give) (?:away )?(?:all )?my (?:\w+ ){0,5}(?:to|away)(?: \w+){0,4}`,
+		`love you (?:all|guys|everyone|everybody)(?: \w+){0,3} (?:sorry|goodbye|bye)`,
+		`(?:wrote|written|writing|write) (?:letters?|notes?)(?: \w+){0,4} (?:for when|for after|in case)`,
+		`(?:letters?|notes?) (?:to|for) everyone`, `(?:sorry|apologies) to whoever (?:finds|find)`,
+		`(?:cancelled|canceled|cancelling|canceling) my (?:phone|lease|plan|subscriptions)(?: \w+){0,6} (?:gave|give|giving) (?:my|away)`,
+	}}},
+	{strength: strong, crisisRule: crisisRule{name: "goodbye", aboutWriter: true, clauseEnd: true, pats: []string{
+		`(?:wrote|written|finished|left) (?:the|my) (?:suicide )?note`,
+		`(?:tonight|today|tomorrow) is my last (?:night|day)|my last (?:night|day|sunset|sunrise)`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "goodbye", aboutWriter: true, pats: []string{
+		// weak alone: "thank you all for ... goodbye"
+		`thank you (?:all|everyone|guys|so much|all so much) for (?:being|everything|always|all)`, `(?:its|it is|it was|its) not (?:your|anyones) fault`,
+		`i (?:just )?wanted <to> say`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "finality", aboutWriter: true, pats: []string{
+		`if i (?:dont|never|do not) (?:show up|come back|make it|answer|reply|respond)`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "goodbye", aboutWriter: true, clauseEnd: true, pats: []string{
+		`goodbye|bye (?:all|everyone|guys)|im out`,
+	}}},
+	{strength: strong, crisisRule: crisisRule{name: "goodbye", pats: []string{
+		// someone else's: "my brother posted goodbye", "giving away his stuff"
+		`(?:posted|texted|sent|said|wrote|messaged)(?: me| us| everyone)? (?:a )?(?:goodbye|bye forever|farewell)`,
+		`(?:gave|given|giving|give) (?:away )?(?:all )?(?:his|her|their) (?:\w+ ){0,2}(?:stuff|things|belongings|away)`,
 	}}},
 	{strength: strong, crisisRule: crisisRule{name: "goodbye", aboutWriter: true, clauseEnd: true, pats: []string{
 		// "my final message", not "my last message for today"
@@ -94,16 +165,38 @@ var signals = compileSignals([]*signal{
 		`make sure (?:they|nobody|no one) (?:cant|can not|cannot)`, `(?:not|never) (?:come|coming) back`,
 		`(?:stop|stops|stopping) my heart`, `(?:my )?last (?:one|time ever|high|shot|big shot)`, `one last`,
 		`ready <to> go(?: now)?`, `sleep (?:forever|for good|and never)`,
+		`(?:wont|will not|not gonna|not going <to>|never) be (?:anyones|anybodys|your|a|everyones) (?:problem|burden|concern)`,
+		`none of (?:this|it) (?:will|is going <to>|gonna|would) matter`, `leave (?:this|the) (?:world|earth|planet)`,
+		`(?:theyll|they will|someone will|somebody will|theyre gonna|they are going <to>|whoever) find(?:s)? me`,
+		`(?:only|one) way out`, `only way (?:this|it) (?:stops|ends)`, `(?:when|after|once) (?:im|i am) (?:gone|not around|not here|dead|no longer here)`,
+		`(?:clock|check|checking|clocking|checked) out(?: \w+){0,2},? (?:permanently|for good|forever)`,
+		`(?:not|never) (?:have <to> )?(?:do|face|see|wake up to) (?:tomorrow|another day|any tomorrow|the morning)`,
+		`not being around|talking about not being`,
+		`time (?:for me )?<to> (?:go|leave|die|end it)`, `(?:the|my) last (?:sunset|sunrise) (?:im|ill|i)`,
+		`(?:see|be with|join|hug) (?:my )?(?:\w+ ){1,2}again(?: \w+){0,5} (?:passed|died|passed away|in heaven)`,
 	}}},
 	{strength: strong, crisisRule: crisisRule{name: "overdose-plan", pats: []string{
 		`(?:use|using|shoot|shooting|drink|drinking|take|taking|do|doing|mix|mixing|od|overdose)(?: up)?(?: \w+){0,3} (?:enough <to>|all of it|everything i have|the whole|way more than|till|until|more than i can)`,
 		`enough(?: \w+){0,2} <to> (?:not wake|never wake|die|stop my|kill me|end it)`,
 		`hot shot`, `nobody can narcan`, `(?:use|using) alone(?: \w+){0,4} (?:narcan|naloxone)`,
-		`(?:relapse|use|using|high)(?: \w+){0,5} (?:last (?:one|time)|not come back|my last)`,
+		`(?:relapse|use|using|high)(?: \w+){0,8} (?:last (?:one|time)|not come back|my last)`,
 		`(?:benzos?|xanax|pills)(?: \w+){0,4} (?:booze|alcohol|vodka|drink|liquor)`, `whole bottle`,
 		`(?:od|overdose|overdosing)(?: \w+){0,2} (?:on purpose|tonight)`, `not trying <to> get high`,
 		`enough (?:dope|heroin|fent|gear|pills|stuff)(?: \w+){0,3} (?:kill|die|stop)`,
 		`planning <to> (?:overdose|od)`,
+		`(?:take|use|do|swallow|shoot|drink) (?:enough|so much|that much)(?: \w+){0,5} (?:over|dead|die|not wake|never wake|stop|not come back|never come back)`,
+		`enough(?: \w+){0,3} <to> not come back`, `(?:shoot|do|use|take) the whole (?:bag|bottle|stash|thing|lot)`,
+		`(?:took|popped|swallowed|downed|taken|necked) (?:like |about |around |maybe )?(?:\d{2,}|twenty|thirty|forty|fifty|a handful|handfuls|a bunch|a bottle|the whole bottle)(?: of)? (?:my |the |these |those )?<pills>`,
+		`(?:vodka|booze|alcohol|liquor|whiskey|wine|fifth)(?: \w+){0,6} (?:benzos?|xanax|pills|klonopin|ativan|valium)`,
+		`(?:use|using) alone(?: \w+){0,4} (?:on purpose|no narcan|without narcan)`, `relapse on purpose`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "overdose-act", pats: []string{
+		// "took all my seroquel about 20 min ago" is an emergency; "took all
+		// my meds today" a good day: weak, and it needs another signal
+		`(?:took|swallowed|downed|taken) (?:all|all of|every one of|the rest of) (?:my |the )?<pills>`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "time", aboutWriter: true, pats: []string{
+		`\d+ (?:min|mins|minutes|hours?|hrs?) ago|idk what happens now|well see`,
 	}}},
 	{strength: strong, crisisRule: crisisRule{name: "self-harm-act", pats: []string{
 		`(?:cut|cutting|burn|burning|burned|burnt|carve|carved|carving|slit|scratch|scratching|scratched)(?: \w+){0,3} (?:arms?|wrists?|thighs?|legs?|skin|stomach|hips?)`,
@@ -111,6 +204,9 @@ var signals = compileSignals([]*signal{
 		`(?:started|start|been|keep|kept|back to) cutting(?: again)?`, `cutting is`, `self harmed`, `(?:have|got) the blades? out`,
 		`(?:punched|hit|hitting|punching|banged|banging)(?: \w+){0,5} (?:on purpose|till|until)`,
 		`on purpose(?: \w+){0,3} (?:hurt|bleed)`,
+		`(?:burned|burnt|cut|scratched|hit|punched|hurt|bruised|carved) <self> (?:with|again|on purpose|till|until)`,
+		`cut (?:deeper|too deep|deep|again)`, `(?:hit|banged|punched) my (?:head|fist)(?: \w+){0,4} (?:till|until) (?:it|i) (?:bled|bleeds|bleed)`,
+		`(?:need|have|got|gotta) <to> cut`, `(?:urge|urges) <to> (?:hurt|cut|burn|harm) <self>`, `scratching my (?:arms|legs|skin)(?: \w+)? raw`,
 	}}},
 	{strength: strong, crisisRule: crisisRule{name: "passive-wish", passive: true, pats: []string{
 		`(?:takes|take|took) me in my sleep`,
@@ -121,6 +217,14 @@ var signals = compileSignals([]*signal{
 		`(?:relief|relieved)(?: \w+){0,4} (?:die|died|dead)`, `(?:die|died|dead)(?: \w+){0,4} (?:relief|relieved)`,
 		`(?:dont|do not|no longer) (?:think i |really )?(?:want <to>|wanna) be alive`, `want <to> be dead`,
 		`(?:think|thinking) about dying`, `(?:plan|planning) it out`,
+		`(?:easier|better|happier|relieved|relief)(?: \w+){0,4} if i (?:was|were) (?:gone|dead|not here|not around)`,
+		`(?:hope|hoping|wish|wishing|pray|praying)(?: that)? (?:i|something|someone) (?:\w+ ){0,4}(?:accident|crash|wreck|hit by|killed|dies|dead)`,
+		`(?:wish|wishing|hope|hoping|pray|praying)(?: that)? (?:i|id|i would) (?:could |would |might )?die`,
+		`wish (?:the|that|my) (?:\w+ ){0,4}(?:had |would have |would )?(?:worked|killed me|finished me|taken me)`,
+		`point (?:of|in) me (?:being alive|living|being here)`, `tired of being alive|sick of being alive`,
+		`(?:dont|do not|no longer) (?:want <to>|wanna) be here`,
+		`(?:so )?close <to> (?:ending|end) (?:it|everything|things|my life)`, `(?:end|ending) everything`,
+		`(?:weight|drain|burden|problem) (?:on|to|for) (?:everyone|everybody|my family|them|all of you)`,
 	}}},
 })
 
@@ -190,6 +294,15 @@ func signalTier(list []*signal) Tier {
 		return Risk
 	}
 	return None
+}
+
+func hasStrong(list []*signal) bool {
+	for _, s := range list {
+		if s.strength == strong {
+			return true
+		}
+	}
+	return false
 }
 
 func signalNames(list []*signal) []string {
