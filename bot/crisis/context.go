@@ -106,7 +106,10 @@ var (
 		`(?:would|could|might) have (?:\w+ed|been|done|gone|taken|felt|thought|drunk|drank|used|got|gotten|made|wanted|tried|killed|ended|cut|hurt|given|picked|relapsed)|wouldve|couldve|id have`,
 		`(?:in|for|during|most of|all of|half of|through) my (?:teens|twenties|20s|thirties|30s|forties|40s|childhood|adolescence|youth)`,
 		`(?:in|during|through) (?:high school|middle school|college|uni)`,
-		`my first (?:year|months?|weeks?|days?|time) (?:sober|clean|in recovery|in the rooms)?`, `when i was in (?:active addiction|my addiction|rehab|treatment|detox|the psych ward|hospital)`,
+		`my first (?:year|months?|weeks?|days?|time) (?:sober|clean|in recovery|in the rooms)?`,
+		`i remember`, `i was (?:so |completely |totally )?wrong`,
+		`the (?:night|day|time|week|year) (?:that )?i (?:almost|nearly|tried|attempted|overdosed|wanted|first|was)`,
+		`this time last year`, `when i was in (?:active addiction|my addiction|rehab|treatment|detox|the psych ward|hospital)`,
 		`\d+ (?:years?|yrs?|months?) ago`, `years ago today`,
 		`as a (?:kid|child|teen|teenager)`, `growing up`, `in my (?:teens|twenties|20s|thirties|30s|youth|past|old life)`,
 	)
@@ -338,6 +341,9 @@ func crisisWho(prefix, match string) (w who, explicit bool) {
 	}
 	for i := n - 1; i >= 0; i-- {
 		switch w := words[i]; {
+		case w == "me" && i >= 1 && crisisToMe[words[i-1]]:
+			// "my friend sent me ...": the object, not the subject
+			continue
 		case crisisFirstPerson[w]:
 			return whoSelf, true
 		case crisisOthers[w]:
@@ -350,6 +356,10 @@ func crisisWho(prefix, match string) (w who, explicit bool) {
 	}
 	return whoSelf, false
 }
+
+// crisisToMe are verbs whose object "me" is not the subject of what
+// follows.
+var crisisToMe = crisisWords("sent texted told asked called messaged showed gave sends texts tells asks calls messages shows gives dmed emailed")
 
 var crisisOtherSelf = crisisAny(`himself|herself|themselves|themself`)
 

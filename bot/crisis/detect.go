@@ -114,6 +114,11 @@ func Detect(text string) Result {
 			(selfTier == Crisis || !hasStrong(hits.self)) {
 			selfTier--
 		}
+		// Weak signals only, in a message that looks forward to something
+		// ("tonights the night!! first date, wish me luck"): nothing.
+		if selfTier == Risk && !hasStrong(hits.self) && crisisUpbeat.MatchString(t) {
+			selfTier = None
+		}
 	}
 	otherTier := signalTier(hits.other)
 	if other != "" {

@@ -69,7 +69,9 @@ func TestDetectTiersAndKinds(t *testing.T) {
 		{"banter with a strong signal", "measured the beam in the basement lol. its strong enough", Risk, Self},
 		{"banter with a weak pair", "see you tomorrow lol, gonna do it", None, Self},
 		// negation stops at a new subject; a time is never negated
-		{"new subject after negation", "if i dont show up monday its not your fault", Risk, Self},
+		{"new subject after negation", "if i dont show up monday its not your fault", Crisis, Self},
+		{"three weak signals", "if anything happens to me my passwords are in the blue notebook, its not your fault", Crisis, Self},
+		{"waiting is not wanting", "im waiting to use the bathroom", None, Self},
 		{"first person stays negated", "i dont think im suicidal, just sad", None, Self},
 		// a past marker inside a wish is what it is about
 		{"wish about the past", "sometimes i wish the overdose last year had worked", Risk, Self},

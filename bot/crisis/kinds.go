@@ -22,6 +22,8 @@ var (
 	crisisJoke       = crisisAny(`lol|lmao|lmfao|haha|hahaha|rofl|jk`)
 	crisisNotJoking  = crisisAny(`not (?:even )?(?:joking|kidding|playing)|no cap|for real|fr|srsly|seriously`)
 	crisisQuoteMarks = "\"“”«»„"
+	// crisisUpbeat: the writer looks forward to something.
+	crisisUpbeat = crisisAny(`wish me luck|so excited|excited|cant wait|yay|woohoo|congrats|so happy|stoked|pumped|so proud|celebrating|looking forward`)
 	// crisisMedia: the quoted words are a lyric, a title or a line.
 	crisisMedia = newWordRegexp(`songs?|lyrics?|title|titled|called|movie|film|line|quote|book|podcast|episode|sound|album|track|by|poem|show|series|reading|watching|watched|listening|singing|sang|karaoke|tiktok|meme|video|goes`)
 	// crisisReported says someone sent or said the quoted words.
@@ -38,6 +40,8 @@ var disclosures = compileCrisisRules([]*crisisRule{
 		`(?:i|just|yesterday i|last night i) (?:used|drank|shot up|got high|got drunk|picked up)`,
 		`(?:drank|used|shot up|got high)(?: \w+){0,3} (?:after|last night|yesterday|this weekend)`,
 		`had (?:a|one|a few|some) (?:drink|drinks|beer|beers|relapse|slip)`, `went back to the bar`,
+		`(?:days?|months?|years?|sobriety|clean time) down the drain|reset my (?:date|days|clock|count|sobriety date)`,
+		`(?:drank|used|got drunk|got high) at (?:the|a|my) (?:\w+ )?(?:party|wedding|bar|club|game|concert)`,
 		`(?:used|smoked|shot up) (?:with|meth|weed|crack|heroin|dope|coke)`,
 	}},
 	{name: "craving", pats: []string{

@@ -207,7 +207,7 @@ var crisisRules = compileCrisisRules([]*crisisRule{
 			// "I just want to disappear", not "... disappear for a weekend"
 			`(?:<want>|wish i could|wish <to>|need <to>|just want <to>) <adv>(?:disappear|vanish|fade away)`,
 			// "go to sleep and never wake up", not "... before noon"
-			`(?:sleep|fall asleep|go to sleep|go to bed|close my eyes|lie down|lay down|pass out|drift off) (?:and|n|then) (?:never|not|dont|do not|wont|not ever) (?:wake|waking|ever wake)(?: back)? up`,
+			`(?:sleep|fall asleep|go to sleep|go to bed|close my eyes|lie down|lay down|pass out|drift off) (?:and|n|then) (?:never|not|dont|do not|wont|not ever)(?: have <to>)? (?:wake|waking|ever wake)(?: back)? up`,
 			// "I hope I don't wake up", not "... wake up late again"
 			`(?:hope|hoping|wish|wishing|pray|praying)(?: that)? i (?:dont|do not|never|wont|will not|wouldnt|would not|didnt) (?:wake up|wake|make it through the night|make it to (?:tomorrow|morning|the morning)|see tomorrow|see the morning)`,
 			// "sleep until I don't wake up", not "so I don't wake up late"
@@ -329,6 +329,10 @@ var crisisIdiomPatterns = []string{
 	`(?:knife|knives) (?:set|block|sharpener)|(?:kitchen|chef|chefs|bread|butter|steak|paring) (?:knife|knives)`,
 	// a recovery saying
 	`(?:the )?only way out is through`,
+	// absence for a while, not for ever: "ill be gone this weekend"
+	`(?:be gone|be away|be around|be online|be answering)(?: much| a lot| as much)? (?:this|next|for the|for a|for|till|until|til|on|over|during) (?:\w+ )?(?:weekend|week|few days|days|while|vacation|holiday|holidays|trip|month|shift|shifts|summer|break|couple)`,
+	`climbing rope|jump rope|skipping rope|tow rope|rope swing|rope course`, `could sleep (?:forever|for (?:a week|days|a year|ever))`,
+	`(?:took|take|taking|go|going|went) (?:me |us |him |her )?(?:hunting|to the range|to the shooting range)`,
 	// kilometres: "ran 5 kms"
 	`(?:\d+|a few|few|couple of|a couple of|many|several|some|hundreds of|thousands of|the) kms|kms (?:away|from|per|an hour|a day|each way|round trip|north|south|east|west|long)`,
 }

@@ -26,7 +26,7 @@ var signals = compileSignals([]*signal{
 	{strength: strong, crisisRule: crisisRule{name: "method", pats: []string{
 		// "gonna drive my car into a tree", "walk into the lake"
 		`(?:<intent>|im|i am|ill|i will|i should|should|thinking (?:about|of)) <adv>(?:jump|jumping|walk|walking|step|stepping|drive|driving|crash|crashing|throw <self>|throwing <self>)(?: \w+){0,4} (?:off|into|in front of|under|from|over)(?: \w+){0,3} (?:bridge|roof|building|overpass|train|traffic|tree|wall|lake|river|sea|ocean|cliff|ledge|highway|truck|bus|tracks|window)`,
-		`(?:im|i am|is|are|standing|sitting|up|stood) (?:\w+ ){0,2}(?:on|at) (?:the |a |this )?(?:edge of (?:the |a )?)?(?:bridge|roof|rooftop|ledge|overpass|cliff|tracks|railing)`,
+		`(?:im|i am|is|are|standing|sitting|up|stood|stopped|stop) (?:\w+ ){0,2}(?:on|at) (?:the |a |this )?(?:edge of (?:the |a )?)?(?:bridge|roof|rooftop|ledge|overpass|cliff|tracks|railing)`,
 		`garage(?: \w+){0,8} (?:engine running|door shut|doors shut|door closed|doors closed)`,
 		`(?:charcoal|hose)(?: \w+){0,5} (?:car|exhaust|windows)`, `taped (?:up )?the windows`,
 		`(?:decided on|best way to do it|how many pills it takes|how much it takes)`,
@@ -42,13 +42,14 @@ var signals = compileSignals([]*signal{
 	}}},
 	{strength: strong, crisisRule: crisisRule{name: "means-ready", pats: []string{
 		// preparation joined to a means: "saving my pills", "loaded the gun"
-		`(?:bought|buy|buying|got|get|getting|loaded|load|loading|saved|saving|collecting|collected|counted|counting|lined up|lining up|stockpiling|stockpiled|stashed|stashing|hoarding|took|taken|tied|tying|sharpened|holding|hold)(?: \w+){0,4} (?:rope|noose|gun|pistol|rifle|shotgun|bullets|razors?|razor blades?|blades?|knife|charcoal|hose)`,
+		`(?:bought|buy|buying|got|get|getting|loaded|load|loading|saved|saving|collecting|collected|counted|counting|lined up|lining up|stockpiling|stockpiled|stashed|stashing|hoarding|took|taken|tied|tying|sharpened)(?: \w+){0,4} (?:rope|noose|gun|pistol|rifle|shotgun|bullets|razors?|razor blades?|blades?|knife|charcoal|hose)`,
 		// pills: not "took my meds", "got my meds refilled"
 		`(?:bought|buy|buying|saved|saving|collecting|collected|counted|counting|lined up|lining up|stockpiling|stockpiled|stashed|stashing|hoarding|put|poured|laid out|set out|stocking up on|stocked up on)(?: \w+){0,4} <pills>`,
-		`(?:rope|noose|gun|pistol|rifle|shotgun|bullets|razors?|blades?|knife|<pills>) (?:is |are |s )?(?:loaded|hanging|ready|in my hand|lined up|on the (?:\w+ )?(?:table|counter|bed|desk|nightstand|dresser|floor)|next to (?:me|my bed|the bed)|out)`,
+		`(?:rope|noose|gun|pistol|rifle|shotgun|bullets|razors?|blades?|knife|<pills>) (?:is |are |s )?(?:already )?(?:loaded|hanging|ready|tied|in my hand|lined up|on (?:the|my) (?:\w+ )?(?:table|counter|bed|desk|nightstand|dresser|floor)|next to (?:me|my bed|the bed)|out)`,
+		`(?:hiding|hid|hidden|stopped taking|not taking|skipping) (?:all )?(?:my |the )?<pills>`,
 		`(?:rope|noose|gun|pistol|rifle|shotgun|<pills>)(?: \w+){0,4} (?:its|is|s) loaded`,
 		`(?:the|my) (?:knife|blade|gun|rope|razor|pills) (?:\w+ ){0,2}in my hand`,
-		`out of the safe`,
+		`out of the safe`, `(?:holding|hold) (?:the|my) (?:rope|noose|gun|pistol|rifle|shotgun|razor|blade|knife)`,
 	}}},
 	{strength: weak, crisisRule: crisisRule{name: "means", pats: []string{
 		`(?:have|got|has|keep|keeps) (?:\w+ ){0,3}(?:rope|noose|gun|pistol|bullets|razors?|razor blades?|blades?|knife|<pills>)`,
@@ -56,7 +57,7 @@ var signals = compileSignals([]*signal{
 	}}},
 	{strength: strong, crisisRule: crisisRule{name: "plan", clauseEnd: true, pats: []string{
 		`(?:have|got|made|making) a plan(?: and the means)?`, `(?:got|have) it (?:all )?(?:planned|figured out|worked out)(?: out)?`,
-		`thought it (?:all )?through`, `made up my mind`, `(?:found|picked) (?:a|the) (?:spot|place)(?: \w+){0,5}`,
+		`thought it (?:all )?through`, `(?:found|picked) (?:a|the) (?:spot|place)(?: \w+){0,5}`,
 		`how (?:im|i am|i will|ill) (?:gonna |going to )?do it`, `(?:planning|planned) how <to> (?:do it|kill <self>|end it)`,
 		`(?:wrote|writing) down how`,
 	}}},
@@ -72,11 +73,21 @@ var signals = compileSignals([]*signal{
 		`after my shift|when my shift ends|(?:set|picked|chose|have|got) a date|the right (?:night|time|moment|day)|before (?:the sun comes up|sunrise|morning|dawn)|\d+ ?am and`,
 		`(?:decide|deciding|pick|picking) (?:when|where|the day|the night)`,
 	}}},
-	{strength: strong, crisisRule: crisisRule{name: "plan", aboutWriter: true, clauseEnd: true, pats: []string{
-		// a decision said as such: "ive decided.", "tonights the night"
-		`(?:ive|i have|i) (?:finally )?(?:decided|made (?:my|the|a) (?:decision|choice)|made up my mind)`,
+	{strength: weak, crisisRule: crisisRule{name: "decision", aboutWriter: true, clauseEnd: true, pats: []string{
+		// a decision said as such: "ive decided.", "tonights the night";
+		// weak: it is as often a date or a puppy
+		`(?:ive|i have|i) (?:finally )?(?:decided|made (?:my|the|a) (?:decision|choice)|made up my mind)|made up my mind`,
 		`(?:tonights|tonight is|tonight|today is|todays|this is) (?:the|my) (?:night|day)`, `tonight is it|today is it|this is it`,
-		`no more waiting`, `(?:set|picked|chose|have|got) (?:a|the) date`,
+		`(?:set|picked|chose|have|got) (?:a|the) date`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "decision", aboutWriter: true, clauseEnd: true, pats: []string{
+		`no more waiting|(?:im|i am) done waiting`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "decision", aboutWriter: true, pats: []string{
+		`(?:got|have|giving it|give it|gave it) (?:till|until|til) (?:the end of|friday|saturday|sunday|monday|tomorrow|tonight|next)`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "finality", aboutWriter: true, pats: []string{
+		`(?:then|and then|after that) (?:im|i am) (?:done|out|gone)`,
 	}}},
 	{strength: strong, crisisRule: crisisRule{name: "plan", pats: []string{
 		`(?:the|my) plan(?: \w+){0,2} (?:is|s) (?:ready|set|done|in place|final|made|happening)`,
@@ -110,22 +121,29 @@ var signals = compileSignals([]*signal{
 		// someone else's supply: "my dads pain pills", "where he keeps the bullets"
 		`(?:my )?(?:moms|mums|dads|mothers|fathers|grandmas|grandpas|nans|uncles|brothers|sisters|roommates|wifes|husbands|partners|girlfriends|boyfriends) (?:old )?(?:<pills>|gun|pistol|rifle|shotgun)`,
 		`know where (?:he|she|they|my \w+) (?:keeps|keep|hides|hide|puts) (?:the |his |her |their )?(?:bullets|key|keys|gun|pills|ammo|meds)`,
-		`(?:just )?in case i (?:decide|need|do it|change my mind)`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "means", pats: []string{
+		`(?:key|code|combination) to the (?:gun )?safe`, `(?:<intent>|im|ill) (?:take|swallow) (?:the|all the|my|all my|them|those) <pills>`,
+		`(?:just )?in case i (?:decide|need|do it|change my mind)`, `i have (?:a lot|enough|plenty) now`,
+		`(?:thinking about|think about) the (?:bridge|tracks|overpass|cliff|roof)`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "method", pats: []string{
+		`how (?:high|tall|far down|deep|easy)(?: \w+){0,2} (?:it is|is it|it would be|it was)`,
 	}}},
 	{strength: strong, crisisRule: crisisRule{name: "goodbye", aboutWriter: true, pats: []string{
 		`saying my goodbyes`, `this is goodbye`, `goodbye (?:everyone|everybody|all|forever|world|for good)`, `bye everyone`, `farewell`,
 		`(?:my )?last wish`, `(?:this is|its) my last night`,
-		`(?:wrote|writing|write|written|left|leaving|leave) (?:a |my |the )?(?:suicide |goodbye )?(?:note|notes|letters?)(?: \w+){0,3} (?:for|to|on)`,
-		`(?:wrote|writing|written) (?:goodbye|suicide) (?:letters?|notes?)`,
+		`(?:wrote|writing|written) (?:my |the |a )?(?:goodbye|suicide) (?:letters?|notes?)`,
+		`leaving (?:all )?my (?:stuff|things|belongings|money|savings|\w+) to`, `(?:stop|stopped|stopping) being a (?:burden|problem)`,
 		`(?:a|my|the) (?:suicide |goodbye )?note (?:written|ready|done)`,
 		`(?:look after|take care of|feed|feeds|care for) my (?:\w+ ){0,2}(?:when|after|once) (?:im|i am) gone`,
 		`(?:wont|will not|not going <to>|wont be|not gonna) (?:be )?need(?:ing)? (?:it|them|this|that|these|those|anything)(?: anymore| where)?`,
 		`dont blame (?:yourselves|yourself|anyone|urself|u)`, `take better care of (?:him|her|them|it) than i`,
-		`(?:gave|given|giving|give) (?:away )?(?:all )?my (?:\w+ ){0,2}(?:to|away)(?: \w+){0,4}`,
+		`(?:gave|given|giving|give) away (?:all )?(?:of )?my`, `(?:gave|given|giving|give) (?:all|most) (?:of )?my (?:\w+ ){0,2}(?:to|away)`,
+		`(?:gave|given|giving|give) (?:away )?my (?:dog|dogs|cat|cats|pets?|guitar|kids|baby|car)(?: \w+){0,4} (?:to|away)`,
 		`(?:i want|want) you <to> have my`, `(?:made|make) my (?:peace|will)`, `loose ends`,
 		`(?:deleting|delete|deleted) (?:all )?my accounts`, `take care of yourselves`, `(?:sorry|im sorry) for everything`,
 		`said goodbye to (?:everyone|everybody|my)`, `(?:tell|let) my (?:\w+ ){0,2}(?:know )?(?:that )?i (?:love|loved|always loved) (?:them|her|him|you)`,
-		`(?:gave|given|giving|give) (?:away )?(?:all )?my (?:\w+ ){0,5}(?:to|away)(?: \w+){0,4}`,
 		`love you (?:all|guys|everyone|everybody)(?: \w+){0,3} (?:sorry|goodbye|bye)`,
 		`(?:wrote|written|writing|write) (?:letters?|notes?)(?: \w+){0,4} (?:for when|for after|in case)`,
 		`(?:letters?|notes?) (?:to|for) everyone`, `(?:sorry|apologies) to whoever (?:finds|find)`,
@@ -133,15 +151,34 @@ var signals = compileSignals([]*signal{
 	}}},
 	{strength: strong, crisisRule: crisisRule{name: "goodbye", aboutWriter: true, clauseEnd: true, pats: []string{
 		`(?:wrote|written|finished|left) (?:the|my) (?:suicide )?note`,
-		`(?:tonight|today|tomorrow) is my last (?:night|day)|my last (?:night|day|sunset|sunrise)`,
+		`(?:tonight|today|tomorrow) is my last (?:night|day)|my last (?:night|day|sunset|sunrise|week|weekend|month|christmas|birthday)`,
 	}}},
 	{strength: weak, crisisRule: crisisRule{name: "goodbye", aboutWriter: true, pats: []string{
 		// weak alone: "thank you all for ... goodbye"
-		`thank you (?:all|everyone|guys|so much|all so much) for (?:being|everything|always|all)`, `(?:its|it is|it was|its) not (?:your|anyones) fault`,
-		`i (?:just )?wanted <to> say`,
+		`thank you (?:all|everyone|guys|so much|all so much) for (?:being|everything|always|all)`,
+		`(?:i )?wanted <to> say`,
 	}}},
 	{strength: weak, crisisRule: crisisRule{name: "finality", aboutWriter: true, pats: []string{
 		`if i (?:dont|never|do not) (?:show up|come back|make it|answer|reply|respond)`,
+		`if (?:anything|something) (?:happens|were to happen|should happen) to me`,
+		`(?:wont|will not|never) be (?:answering|replying|responding|reachable)`,
+		`(?:it|this|nothing) (?:wont|will not|will never|is not going <to>|isnt going <to>) hurt (?:anymore|any more|ever again)`,
+		`(?:wrote|writing|write|written) (?:a |my |the )?(?:suicide |goodbye )?(?:note|notes|letters?)(?: \w+){0,3} (?:for|to|on)`,
+	}}},
+	{strength: strong, crisisRule: crisisRule{name: "goodbye", aboutWriter: true, pats: []string{
+		`(?:left|leaving|leave) (?:a |my |the )?(?:suicide |goodbye )?(?:note|notes|letters?)(?: \w+){0,3} (?:for|to|on)`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "goodbye-affairs", aboutWriter: true, pats: []string{
+		// affairs put in order, thanks and blame lifted: weak, they combine
+		`(?:my )?passwords? (?:are|is) (?:in|on|under)`, `(?:its|it is|its) all written down`,
+		`take care of my (?:\w+ ){0,2}for me`, `(?:you|yall|you guys|you all) (?:were|have been|are) (?:all )?the best (?:part|thing)`,
+		`tell my (?:\w+ ){0,2}(?:that )?(?:im|i am) sorry`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "goodbye-giving", aboutWriter: true, pats: []string{
+		`(?:gave|given|giving|give) my (?:\w+ ){0,5}to`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "goodbye-blame", aboutWriter: true, pats: []string{
+		`(?:wasnt|was not|isnt|is not|its not|its|it is) not (?:their|your|his|her|anyones) fault|(?:wasnt|isnt) (?:their|your|his|her|anyones) fault`,
 	}}},
 	{strength: weak, crisisRule: crisisRule{name: "goodbye", aboutWriter: true, clauseEnd: true, pats: []string{
 		`goodbye|bye (?:all|everyone|guys)|im out`,
@@ -163,7 +200,7 @@ var signals = compileSignals([]*signal{
 		`long sleep`, `(?:clock|check|checking|clocking) out (?:permanently|for good|forever)`, `my exit`,
 		`(?:found|find|take|taking|my) (?:my )?way out`, `(?:go|going <to>|gonna) be with my`,
 		`make sure (?:they|nobody|no one) (?:cant|can not|cannot)`, `(?:not|never) (?:come|coming) back`,
-		`(?:stop|stops|stopping) my heart`, `(?:my )?last (?:one|time ever|high|shot|big shot)`, `one last`,
+		`(?:stop|stops|stopping) my heart`, `(?:my )?last (?:one|time ever|high|shot|big shot|bag|hit|dose|fix)`, `one last`,
 		`ready <to> go(?: now)?`, `sleep (?:forever|for good|and never)`,
 		`(?:wont|will not|not gonna|not going <to>|never) be (?:anyones|anybodys|your|a|everyones) (?:problem|burden|concern)`,
 		`none of (?:this|it) (?:will|is going <to>|gonna|would) matter`, `leave (?:this|the) (?:world|earth|planet)`,
@@ -172,6 +209,10 @@ var signals = compileSignals([]*signal{
 		`(?:clock|check|checking|clocking|checked) out(?: \w+){0,2},? (?:permanently|for good|forever)`,
 		`(?:not|never) (?:have <to> )?(?:do|face|see|wake up to) (?:tomorrow|another day|any tomorrow|the morning)`,
 		`not being around|talking about not being`,
+		`(?:dont|do not|wont|not) (?:plan on|planning on|expect <to> be|intend <to> be|plan <to> be) (?:being )?(?:here|around|alive)`,
+		`(?:ready|want|wanna|going|time) <to> let go`, `peace(?:[.,]? \w+){0,2}[.,]? (?:permanently|forever|for good)`,
+		`(?:none of you|nobody|no one|you|yall|you guys)(?: will|ll)? (?:have|need) <to> (?:worry about|deal with|take care of) me`,
+		`done(?:[.,]? \w+){0,4}[.,]? with (?:being alive|life|living|existing)`,
 		`time (?:for me )?<to> (?:go|leave|die|end it)`, `(?:the|my) last (?:sunset|sunrise) (?:im|ill|i)`,
 		`(?:see|be with|join|hug) (?:my )?(?:\w+ ){1,2}again(?: \w+){0,5} (?:passed|died|passed away|in heaven)`,
 	}}},
@@ -187,7 +228,8 @@ var signals = compileSignals([]*signal{
 		`(?:take|use|do|swallow|shoot|drink) (?:enough|so much|that much)(?: \w+){0,5} (?:over|dead|die|not wake|never wake|stop|not come back|never come back)`,
 		`enough(?: \w+){0,3} <to> not come back`, `(?:shoot|do|use|take) the whole (?:bag|bottle|stash|thing|lot)`,
 		`(?:took|popped|swallowed|downed|taken|necked) (?:like |about |around |maybe )?(?:\d{2,}|twenty|thirty|forty|fifty|a handful|handfuls|a bunch|a bottle|the whole bottle)(?: of)? (?:my |the |these |those )?<pills>`,
-		`(?:vodka|booze|alcohol|liquor|whiskey|wine|fifth)(?: \w+){0,6} (?:benzos?|xanax|pills|klonopin|ativan|valium)`,
+		`(?:vodka|booze|alcohol|liquor|whiskey|wine|fifth|rum|gin|tequila)(?: \w+){0,6} (?:benzos?|xanax|pills|klonopin|ativan|valium)`,
+		`(?:benzos?|xanax|pills|klonopin|ativan|valium)(?: \w+){0,6} (?:whiskey|wine|fifth|rum|gin|tequila|beer)`,
 		`(?:use|using) alone(?: \w+){0,4} (?:on purpose|no narcan|without narcan)`, `relapse on purpose`,
 	}}},
 	{strength: weak, crisisRule: crisisRule{name: "overdose-act", pats: []string{
@@ -225,6 +267,11 @@ var signals = compileSignals([]*signal{
 		`(?:dont|do not|no longer) (?:want <to>|wanna) be here`,
 		`(?:so )?close <to> (?:ending|end) (?:it|everything|things|my life)`, `(?:end|ending) everything`,
 		`(?:weight|drain|burden|problem) (?:on|to|for) (?:everyone|everybody|my family|them|all of you)`,
+		`(?:want|wish|need)(?: \w+){0,2} (?:it all|everything|all of it|the world|things) <to> (?:go dark|go black|end|be over|go away|fade)`,
+		`(?:hope|hoping|wish|wishing|pray|praying)(?: \w+){1,3} i (?:dont|do not|never|wont|will not|wouldnt|didnt) (?:wake up|wake|make it)`,
+		`would (?:anyone|anybody)(?: even)? (?:care|notice|miss me)(?: \w+)? if i (?:was|were|died|disappeared|left)`,
+		`if i (?:got|get|was|were) (?:hit|run over|killed) by (?:a|the) \w+(?: \w+){0,3} (?:grateful|relieved|relief|fine|glad|happy|wouldnt mind|ok)`,
+		`(?:way|something) <to> make (?:it all|all of this|all this|it|everything|the pain) stop`,
 	}}},
 })
 
@@ -275,9 +322,9 @@ func findSignals(sc *crisisScan) signalHits {
 	return h
 }
 
-// signalTier combines distinct signals: two strong, or a strong and a weak
-// one, are tier 1; one strong or two weak ones are tier 2; a weak one
-// alone is nothing.
+// signalTier combines distinct signals: two strong, a strong and a weak
+// one, or three weak ones are tier 1; one strong or two weak ones are tier
+// 2; a weak one alone is nothing.
 func signalTier(list []*signal) Tier {
 	strongs, weaks := 0, 0
 	for _, s := range list {
@@ -288,7 +335,7 @@ func signalTier(list []*signal) Tier {
 		}
 	}
 	switch {
-	case strongs >= 2 || strongs == 1 && weaks >= 1:
+	case strongs >= 2 || strongs == 1 && weaks >= 1 || weaks >= 3:
 		return Crisis
 	case strongs == 1 || weaks >= 2:
 		return Risk

@@ -15,7 +15,7 @@ import "strings"
 var spellingTable = map[string]string{
 	"wnat": "want", "wamt": "want", "wnt": "want", "whant": "want", "wabt": "want", "wana": "wanna",
 	"kil": "kill", "kilk": "kill", "killin": "killing", "kiling": "killing", "kilin": "killing",
-	"gona": "gonna", "gunna": "gonna", "gonnna": "gonna", "finna": "gonna", "imma": "im gonna", "ima": "im gonna",
+	"gona": "gonna", "gna": "gonna", "gnna": "gonna", "gunna": "gonna", "gonnna": "gonna", "finna": "gonna", "imma": "im gonna", "ima": "im gonna",
 	"boutta": "about to", "bouta": "about to", "abt": "about", "bout": "about",
 	"thinkin": "thinking", "thinkn": "thinking", "tryna": "trying to",
 	"dei": "die", "dye": "die", "ded": "dead", "lfie": "life", "lief": "life", "lyfe": "life",
@@ -30,11 +30,12 @@ var spellingPhrases = strings.NewReplacer(
 	" b alive ", " be alive ", " it al ", " it all ", " my slef ", " myself ",
 )
 
-// spellingVocab is the key vocabulary that typos are corrected to.
+// spellingVocab is the key vocabulary that typos are corrected to. Not
+// "wanting": "waiting" is one letter away.
 var spellingVocab = []string{
 	"myself", "suicide", "suicidal", "overdose", "overdosing", "unalive", "unaliving", "goodbye", "goodbyes",
 	"forever", "anymore", "permanently", "tomorrow", "everyone", "everybody", "selfharm", "relapse", "relapsed",
-	"cravings", "stockpiling", "wanting", "tonight",
+	"cravings", "stockpiling", "tonight",
 }
 
 // spellingDeletes maps each vocabulary word and each of its one-letter
