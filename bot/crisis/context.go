@@ -109,7 +109,7 @@ var (
 		`my first (?:year|months?|weeks?|days?|time) (?:sober|clean|in recovery|in the rooms)?`,
 		`i remember`, `i was (?:so |completely |totally )?wrong`,
 		`the (?:night|day|time|week|year) (?:that )?i (?:almost|nearly|tried|attempted|overdosed|wanted|first|was)`,
-		`this time last year`, `when i was in (?:active addiction|my addiction|rehab|treatment|detox|the psych ward|hospital)`,
+		`this time last year`, `at (?:age )?(?:1[3-9]|2[0-9])`, `when i was in (?:active addiction|my addiction|rehab|treatment|detox|the psych ward|hospital)`,
 		`\d+ (?:years?|yrs?|months?) ago`, `years ago today`,
 		`as a (?:kid|child|teen|teenager)`, `growing up`, `in my (?:teens|twenties|20s|thirties|30s|youth|past|old life)`,
 	)

@@ -260,7 +260,6 @@ var crisisRules = compileCrisisRules([]*crisisRule{
 			`(?:you|yall|you guys|you all|nobody|no one|anyone|u)(?: will|ll)? (?:wont|will not|will never|never|wont ever|will not ever) (?:hear from|see|talk to|have <to> deal with|have <to> worry about|hear) (?:from )?me (?:again|anymore|any more|ever again)`,
 			`(?:wont|will not|will no longer|wont ever) be (?:here|around) (?:much longer|for much longer|anymore|any more|by (?:tomorrow|morning|the morning)|<to> see (?:tomorrow|the morning|another day))`,
 			`(?:wont|will not|will no longer|wont ever) be alive`,
-			`by the time (?:you|anyone|someone|somebody|they|u|my \w+) (?:read|reads|see|sees|get|gets|find|finds) this`,
 			`(?:my|a) (?:final|last) (?:message|goodbye|words) (?:to|for) (?:you all|everyone|everybody|yall|you guys|the group|all of you|my family)`,
 		},
 	},
@@ -272,6 +271,8 @@ var crisisRules = compileCrisisRules([]*crisisRule{
 		pats: []string{
 			`this (?:is|will be|is going <to> be|might be) (?:my|the) (?:last|final) (?:message|msg|text|post|check ?in|words|goodbye|time you(?:ll| will)? hear from me)`,
 			`this is goodbye`,
+			// "by the time you read this", not "... i'll be at the airport"
+			`by the time (?:you|anyone|someone|somebody|they|u|my \w+) (?:read|reads|see|sees|get|gets|find|finds) this(?:,? (?:ill|i will|itll|it will|it ll|i ll) be (?:gone|dead|over|done|too late|in a better place))?`,
 			`(?:goodbye|good bye|bye|farewell|bye bye)(?: to)?(?: everyone| everybody| all| you all| yall| guys| world| all of you| my friends| friends)? (?:forever|for ever|for good|for the last time|cruel world)`,
 			`(?:saying|say|said) (?:my )?(?:final|last) goodbyes?`,
 		},
@@ -331,6 +332,8 @@ var crisisIdiomPatterns = []string{
 	`(?:the )?only way out is through`,
 	// absence for a while, not for ever: "ill be gone this weekend"
 	`(?:be gone|be away|be around|be online|be answering)(?: much| a lot| as much)? (?:this|next|for the|for a|for|till|until|til|on|over|during) (?:\w+ )?(?:weekend|week|few days|days|while|vacation|holiday|holidays|trip|month|shift|shifts|summer|break|couple)`,
+	`(?:gave|give|giving|given) away (?:all )?(?:of )?my (?:old )?(?:clothes|books|toys|furniture|junk|shoes|stuff)(?: \w+){0,2} (?:to|at) (?:goodwill|charity|the thrift store|a thrift store|salvation army|the shelter|the church|the library)`,
+	`(?:counting|counted|sorting|sorted|filling|filled|refilling|count|sort|fill) (?:out )?(?:my |the )?(?:pills|meds|medication)(?: \w+){0,3} (?:for the week|for the month|organizer|pill box|pillbox|routine)`,
 	`climbing rope|jump rope|skipping rope|tow rope|rope swing|rope course`, `could sleep (?:forever|for (?:a week|days|a year|ever))`,
 	`(?:took|take|taking|go|going|went) (?:me |us |him |her )?(?:hunting|to the range|to the shooting range)`,
 	// kilometres: "ran 5 kms"

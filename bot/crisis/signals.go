@@ -47,6 +47,7 @@ var signals = compileSignals([]*signal{
 		`(?:bought|buy|buying|saved|saving|collecting|collected|counted|counting|lined up|lining up|stockpiling|stockpiled|stashed|stashing|hoarding|put|poured|laid out|set out|stocking up on|stocked up on)(?: \w+){0,4} <pills>`,
 		`(?:rope|noose|gun|pistol|rifle|shotgun|bullets|razors?|blades?|knife|<pills>) (?:is |are |s )?(?:already )?(?:loaded|hanging|ready|tied|in my hand|lined up|on (?:the|my) (?:\w+ )?(?:table|counter|bed|desk|nightstand|dresser|floor)|next to (?:me|my bed|the bed)|out)`,
 		`(?:hiding|hid|hidden|stopped taking|not taking|skipping) (?:all )?(?:my |the )?<pills>`,
+		`<pills> (?:is |are )?(?:counted|counted out|in my (?:pocket|hand|bag|car))`,
 		`(?:rope|noose|gun|pistol|rifle|shotgun|<pills>)(?: \w+){0,4} (?:its|is|s) loaded`,
 		`(?:the|my) (?:knife|blade|gun|rope|razor|pills) (?:\w+ ){0,2}in my hand`,
 		`out of the safe`, `(?:holding|hold) (?:the|my) (?:rope|noose|gun|pistol|rifle|shotgun|razor|blade|knife)`,
@@ -70,14 +71,14 @@ var signals = compileSignals([]*signal{
 		// else ("if i dont show up monday"): "once the kids are at their dads this weekend"
 		`tonight|tonights|tomorrow|this weekend|by morning|by the morning|midnight|this time tomorrow|by this time|right now|soon|(?:this |on |next |by |till |until )?(?:friday|saturday|sunday|monday|tuesday|wednesday|thursday)`,
 		`(?:after|when|once|till|until|til) (?:everyone|everybody|everyones|everybodys|they|theyre|the kids|my \w+)(?: \w+){0,3} (?:asleep|to bed|to sleep|leaves?|leave|goes|go|gone|out|away)`,
-		`after my shift|when my shift ends|(?:set|picked|chose|have|got) a date|the right (?:night|time|moment|day)|before (?:the sun comes up|sunrise|morning|dawn)|\d+ ?am and`,
+		`after (?:my shift|work|school|the funeral)|when my shift ends|(?:set|picked|chose|have|got) a date|the right (?:night|time|moment|day)|before (?:the sun comes up|sunrise|morning|dawn)|\d+ ?am and`,
 		`(?:decide|deciding|pick|picking) (?:when|where|the day|the night)`,
 	}}},
 	{strength: weak, crisisRule: crisisRule{name: "decision", aboutWriter: true, clauseEnd: true, pats: []string{
 		// a decision said as such: "ive decided.", "tonights the night";
 		// weak: it is as often a date or a puppy
 		`(?:ive|i have|i) (?:finally )?(?:decided|made (?:my|the|a) (?:decision|choice)|made up my mind)|made up my mind`,
-		`(?:tonights|tonight is|tonight|today is|todays|this is) (?:the|my) (?:night|day)`, `tonight is it|today is it|this is it`,
+		`(?:tonights|tonight is|tonight|today is|todays|this is|tomorrow is|(?:friday|saturday|sunday|monday|tuesday|wednesday|thursday) is) (?:the|my) (?:night|day)`, `tonight is it|today is it|this is it`,
 		`(?:set|picked|chose|have|got) (?:a|the) date`,
 	}}},
 	{strength: weak, crisisRule: crisisRule{name: "decision", aboutWriter: true, clauseEnd: true, pats: []string{
@@ -91,6 +92,7 @@ var signals = compileSignals([]*signal{
 	}}},
 	{strength: strong, crisisRule: crisisRule{name: "plan", pats: []string{
 		`(?:the|my) plan(?: \w+){0,2} (?:is|s) (?:ready|set|done|in place|final|made|happening)`,
+		`(?:the|my) plan (?:is|s) (?:\w+ ){0,2}(?:<means>|the (?:lake|bridge|river|tracks|garage|roof)|<to> (?:jump|die|end it|od|overdose|hang))`,
 		`plan(?: \w+){0,6} (?:for good|permanently|forever|once and for all)`,
 		`(?:know|knew|picked|found|chose|chosen|decided on) (?:exactly )?(?:which|what) (?:bridge|building|spot|place|tree|overpass|cliff|pills|gun|rope)`,
 		`(?:found|picked|chose|chosen) (?:a|the) (?:spot|place)(?: \w+){0,8} (?:nobody|no one|noone|wont be found|alone|quiet)`,
@@ -108,6 +110,7 @@ var signals = compileSignals([]*signal{
 	{strength: weak, crisisRule: crisisRule{name: "place", pats: []string{
 		`(?:<intent>|im|ill|i will|i am|went|walked|drove|been) (?:driving|walking|going|heading|drive|walk|go|head|went|walked|drove)? ?(?:up |back )?to (?:the|a|that) (?:bridge|overpass|cliff|roof|rooftop|tracks|ledge|railway)`,
 		`(?:been there|go there|went there)(?: \w+){0,2} <to> look`,
+		`(?:top|roof|edge) of (?:the|a|that) (?:parking garage|parking structure|car park|building|tower|bridge|cliff|overpass)`,
 	}}},
 	{strength: weak, crisisRule: crisisRule{name: "place", pats: []string{
 		`(?:stood|standing|sat|sitting) (?:there|on the edge|at the edge|on the ledge)(?: \w+){0,3} (?:long time|while|hour|hours|forever)`,
@@ -139,7 +142,7 @@ var signals = compileSignals([]*signal{
 		`(?:look after|take care of|feed|feeds|care for) my (?:\w+ ){0,2}(?:when|after|once) (?:im|i am) gone`,
 		`(?:wont|will not|not going <to>|wont be|not gonna) (?:be )?need(?:ing)? (?:it|them|this|that|these|those|anything)(?: anymore| where)?`,
 		`dont blame (?:yourselves|yourself|anyone|urself|u)`, `take better care of (?:him|her|them|it) than i`,
-		`(?:gave|given|giving|give) away (?:all )?(?:of )?my`, `(?:gave|given|giving|give) (?:all|most) (?:of )?my (?:\w+ ){0,2}(?:to|away)`,
+		`(?:gave|given|giving|give) away (?:all )?(?:of )?my`, `make sure my (?:\w+ ){0,2}(?:goes|go|gets|get) (?:to )?(?:a )?(?:good|new|loving|nice) home`, `(?:gave|given|giving|give) (?:all|most) (?:of )?my (?:\w+ ){0,2}(?:to|away)`,
 		`(?:gave|given|giving|give) (?:away )?my (?:dog|dogs|cat|cats|pets?|guitar|kids|baby|car)(?: \w+){0,4} (?:to|away)`,
 		`(?:i want|want) you <to> have my`, `(?:made|make) my (?:peace|will)`, `loose ends`,
 		`(?:deleting|delete|deleted) (?:all )?my accounts`, `take care of yourselves`, `(?:sorry|im sorry) for everything`,
@@ -150,12 +153,13 @@ var signals = compileSignals([]*signal{
 		`(?:cancelled|canceled|cancelling|canceling) my (?:phone|lease|plan|subscriptions)(?: \w+){0,6} (?:gave|give|giving) (?:my|away)`,
 	}}},
 	{strength: strong, crisisRule: crisisRule{name: "goodbye", aboutWriter: true, clauseEnd: true, pats: []string{
-		`(?:wrote|written|finished|left) (?:the|my) (?:suicide )?note`,
+		`(?:wrote|written|finished|left) (?:the|my) (?:suicide )?note`, `this is my goodbye(?: message| post| letter| note)?`,
+		`my time (?:is|s) (?:up|over|done|coming)`, `nothing (?:left )?for me(?: here| anymore| in this world)?`,
 		`(?:tonight|today|tomorrow) is my last (?:night|day)|my last (?:night|day|sunset|sunrise|week|weekend|month|christmas|birthday)`,
 	}}},
 	{strength: weak, crisisRule: crisisRule{name: "goodbye", aboutWriter: true, pats: []string{
 		// weak alone: "thank you all for ... goodbye"
-		`thank you (?:all|everyone|guys|so much|all so much) for (?:being|everything|always|all)`,
+		`thank you (?:all|everyone|guys|so much|all so much) for (?:being|everything|always|all)`, `thanks for (?:trying|everything|being there)`,
 		`(?:i )?wanted <to> say`,
 	}}},
 	{strength: weak, crisisRule: crisisRule{name: "finality", aboutWriter: true, pats: []string{
@@ -174,8 +178,15 @@ var signals = compileSignals([]*signal{
 		`take care of my (?:\w+ ){0,2}for me`, `(?:you|yall|you guys|you all) (?:were|have been|are) (?:all )?the best (?:part|thing)`,
 		`tell my (?:\w+ ){0,2}(?:that )?(?:im|i am) sorry`,
 	}}},
+	{strength: weak, crisisRule: crisisRule{name: "finality", aboutWriter: true, pats: []string{
+		`(?:it|that|nothing|this) (?:wasnt|was not|isnt|is not|will never be) enough`, `like (?:its|it is|it was|this is) the last time`,
+		`(?:im )?done fighting|tired of fighting|cant fight (?:anymore|any more|it anymore)`, `made (?:my )?peace with (?:it|dying|death|everything|my decision)`,
+	}}},
+	{strength: weak, crisisRule: crisisRule{name: "decision", aboutWriter: true, pats: []string{
+		`i know (?:what im doing|what i have <to> do|what i need <to> do)`,
+	}}},
 	{strength: weak, crisisRule: crisisRule{name: "goodbye-giving", aboutWriter: true, pats: []string{
-		`(?:gave|given|giving|give) my (?:\w+ ){0,5}to`,
+		`(?:gave|given|giving|give) my (?:\w+ ){0,5}to`, `saying goodbye to my (?:dog|cat|kids|pets?|family|mom|mum|dad)`,
 	}}},
 	{strength: weak, crisisRule: crisisRule{name: "goodbye-blame", aboutWriter: true, pats: []string{
 		`(?:wasnt|was not|isnt|is not|its not|its|it is) not (?:their|your|his|her|anyones) fault|(?:wasnt|isnt) (?:their|your|his|her|anyones) fault`,
@@ -213,8 +224,21 @@ var signals = compileSignals([]*signal{
 		`(?:ready|want|wanna|going|time) <to> let go`, `peace(?:[.,]? \w+){0,2}[.,]? (?:permanently|forever|for good)`,
 		`(?:none of you|nobody|no one|you|yall|you guys)(?: will|ll)? (?:have|need) <to> (?:worry about|deal with|take care of) me`,
 		`done(?:[.,]? \w+){0,4}[.,]? with (?:being alive|life|living|existing)`,
+		`(?:everyone|everybody|they|you all|yall|my family|my kids|the world)(?: will| ll|ll)? be (?:happier|better|better off|relieved|fine) (?:soon|without me|when im gone|once im gone)`,
+		`(?:all of this|it all|everything|all this|life|this life) <to> (?:finally )?be over`,
+		`(?:go|going <to>|gonna|want <to>|wanna|ready <to>) (?:go )?be with (?:my )?(?:grandma|grandpa|gran|granny|nan|nana|mom|mum|mama|dad|papa|brother|sister|son|daughter|baby|wife|husband|grandmother|grandfather|family|friend|him|her|them) (?:again|in heaven|up there|soon)`,
+		`not (?:planning on|planning <to>|going <to>|gonna|expecting <to>) (?:see|seeing|make it <to>|making it <to>|reach|reaching|live <to> see) (?:\d+|christmas|my birthday|next year|the new year|another year|summer|spring)`,
+		`(?:this world|life|this life|living|this place) (?:isnt|is not|was never|wasnt|aint) (?:for|meant for) me`,
+		`(?:this|it|everything|all of this) (?:ends|will end|is ending|is over|will be over) (?:this week|tonight|today|tomorrow|soon|this weekend|friday|saturday|sunday)`,
+		`(?:dying|death|being dead|not existing|not waking up|never waking up) (?:sounds|seems|feels|looks) (?:\w+ )?(?:nice|good|peaceful|better|great|like a relief|appealing|easier)`,
+		`(?:guts|courage|balls|nerve|strength) <to> (?:end it|do it|kill <self>|die|jump|go through with it|end my life)`,
+		`(?:id|i would|would|i d) welcome (?:death|dying|the end)|welcome death`,
 		`time (?:for me )?<to> (?:go|leave|die|end it)`, `(?:the|my) last (?:sunset|sunrise) (?:im|ill|i)`,
 		`(?:see|be with|join|hug) (?:my )?(?:\w+ ){1,2}again(?: \w+){0,5} (?:passed|died|passed away|in heaven)`,
+	}}},
+	{strength: strong, crisisRule: crisisRule{name: "finality", aboutWriter: true, clauseEnd: true, pats: []string{
+		// "going to go be with grandma.", not "... for thanksgiving"
+		`(?:going <to>|gonna|want <to>|wanna|ready <to>) go be with (?:my )?(?:grandma|grandpa|gran|granny|nan|nana|mom|mum|mama|dad|papa|brother|sister|son|daughter|baby|wife|husband|grandmother|grandfather)`,
 	}}},
 	{strength: strong, crisisRule: crisisRule{name: "overdose-plan", pats: []string{
 		`(?:use|using|shoot|shooting|drink|drinking|take|taking|do|doing|mix|mixing|od|overdose)(?: up)?(?: \w+){0,3} (?:enough <to>|all of it|everything i have|the whole|way more than|till|until|more than i can)`,
@@ -231,6 +255,8 @@ var signals = compileSignals([]*signal{
 		`(?:vodka|booze|alcohol|liquor|whiskey|wine|fifth|rum|gin|tequila)(?: \w+){0,6} (?:benzos?|xanax|pills|klonopin|ativan|valium)`,
 		`(?:benzos?|xanax|pills|klonopin|ativan|valium)(?: \w+){0,6} (?:whiskey|wine|fifth|rum|gin|tequila|beer)`,
 		`(?:use|using) alone(?: \w+){0,4} (?:on purpose|no narcan|without narcan)`, `relapse on purpose`,
+		`(?:take|swallow|down|taking|swallowing) (?:every|each) (?:single )?(?:pill|tablet|med)s?`, `(?:every|all the) pills? in the (?:house|cabinet|bottle|drawer)`,
+		`(?:shoot|shooting|use|using|take|taking|do|doing)(?: up)? (?:whatever|everything|all) i (?:have|got)(?: left)?`,
 	}}},
 	{strength: weak, crisisRule: crisisRule{name: "overdose-act", pats: []string{
 		// "took all my seroquel about 20 min ago" is an emergency; "took all
@@ -248,7 +274,7 @@ var signals = compileSignals([]*signal{
 		`on purpose(?: \w+){0,3} (?:hurt|bleed)`,
 		`(?:burned|burnt|cut|scratched|hit|punched|hurt|bruised|carved) <self> (?:with|again|on purpose|till|until)`,
 		`cut (?:deeper|too deep|deep|again)`, `(?:hit|banged|punched) my (?:head|fist)(?: \w+){0,4} (?:till|until) (?:it|i) (?:bled|bleeds|bleed)`,
-		`(?:need|have|got|gotta) <to> cut`, `(?:urge|urges) <to> (?:hurt|cut|burn|harm) <self>`, `scratching my (?:arms|legs|skin)(?: \w+)? raw`,
+		`(?:need|have|got|gotta) <to> cut`, `(?:only thing|all) that helps is (?:cutting|burning|hurting <self>|the blade)`, `(?:urge|urges) <to> (?:hurt|cut|burn|harm) <self>`, `scratching my (?:arms|legs|skin)(?: \w+)? raw`,
 	}}},
 	{strength: strong, crisisRule: crisisRule{name: "passive-wish", passive: true, pats: []string{
 		`(?:takes|take|took) me in my sleep`,
@@ -272,6 +298,9 @@ var signals = compileSignals([]*signal{
 		`would (?:anyone|anybody)(?: even)? (?:care|notice|miss me)(?: \w+)? if i (?:was|were|died|disappeared|left)`,
 		`if i (?:got|get|was|were) (?:hit|run over|killed) by (?:a|the) \w+(?: \w+){0,3} (?:grateful|relieved|relief|fine|glad|happy|wouldnt mind|ok)`,
 		`(?:way|something) <to> make (?:it all|all of this|all this|it|everything|the pain) stop`,
+		`(?:hope|hoping|wish|wishing|pray|praying)(?: that)? my (?:heart|breathing|lungs) (?:would )?(?:stops?|gives? out|give up)`,
+		`(?:wish|wishing) i (?:never|didnt|hadnt|had not|did not) (?:woke|wake|waken) up`,
+		`(?:tired|sick|exhausted) of (?:waking up|breathing|existing)`,
 	}}},
 })
 

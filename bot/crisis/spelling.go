@@ -13,7 +13,7 @@ import "strings"
 
 // spellingTable maps a word to what the rules expect.
 var spellingTable = map[string]string{
-	"wnat": "want", "wamt": "want", "wnt": "want", "whant": "want", "wabt": "want", "wana": "wanna",
+	"wnat": "want", "wamt": "want", "wnt": "want", "wnna": "wanna", "wnana": "wanna", "wanan": "wanna", "whant": "want", "wabt": "want", "wana": "wanna",
 	"kil": "kill", "kilk": "kill", "killin": "killing", "kiling": "killing", "kilin": "killing",
 	"gona": "gonna", "gna": "gonna", "gnna": "gonna", "gunna": "gonna", "gonnna": "gonna", "finna": "gonna", "imma": "im gonna", "ima": "im gonna",
 	"boutta": "about to", "bouta": "about to", "abt": "about", "bout": "about",
