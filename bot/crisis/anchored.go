@@ -35,6 +35,9 @@ type wordRegexp struct {
 	// starts that begin with b, 0 when none does. nil: no usable starts.
 	byFirst *[256]uint8
 	groups  [][]string
+	// second[g] holds the second bytes of the starts in groups[g] (all
+	// bytes when one of them has a single byte).
+	second [][4]uint64
 }
 
 // newWordRegexp compiles \b(?:expr)\b.
@@ -59,6 +62,16 @@ func newWordRegexp(expr string) *wordRegexp {
 		g := w.byFirst[b] - 1
 		w.groups[g] = append(w.groups[g], s)
 	}
+	w.second = make([][4]uint64, len(w.groups))
+	for g, starts := range w.groups {
+		for _, s := range starts {
+			if len(s) == 1 {
+				w.second[g] = [4]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+				break
+			}
+			w.second[g][s[1]>>6] |= 1 << (s[1] & 63)
+		}
+	}
 	return w
 }
 
@@ -82,6 +95,9 @@ func (w *wordRegexp) next(s string, from int) (start, end int) {
 			continue
 		}
 		rest := s[p:]
+		if len(rest) > 1 && w.second[g-1][rest[1]>>6]&(1<<(rest[1]&63)) == 0 {
+			continue
+		}
 		hit := false
 		for _, st := range w.groups[g-1] {
 			if strings.HasPrefix(rest, st) {

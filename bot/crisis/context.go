@@ -165,9 +165,9 @@ func crisisOnly(alts ...string) *regexp.Regexp {
 // crisisScan holds one message's normalised text and what was worked out
 // about it once.
 type crisisScan struct {
-	t     string
-	full  string // t before fillers were dropped ("seriously" says "not joking")
-	pairs pairs
+	t    string
+	full string // t before fillers were dropped ("seriously" says "not joking")
+	keys keySet
 	// sober and recur are worked out when first needed: 0 not yet, 1 yes,
 	// 2 no.
 	sober, recur int8

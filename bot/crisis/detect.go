@@ -146,8 +146,8 @@ func Detect(text string) Result {
 }
 
 // prepare normalises text, corrects the spelling of the key words and
-// blanks out safe idioms. The scan it returns holds the byte pairs of the
-// result for the pre-filter.
+// blanks out safe idioms. The scan it returns holds the keys that occur in
+// the result, for the pre-filter.
 func prepare(text string) crisisScan {
 	t := normalizeCrisisText(text)
 	if t == "" {
@@ -157,17 +157,17 @@ func prepare(text string) crisisScan {
 	full := t
 	t = dropFillers(t)
 	sc := crisisScan{t: t, full: full}
-	sc.pairs.fill(t)
+	sc.keys.fill(t)
 	blanked := false
 	for i := range crisisIdioms {
-		if locs := crisisIdioms[i].findAll(t, &sc.pairs); locs != nil {
+		if locs := crisisIdioms[i].findAll(t, &sc.keys); locs != nil {
 			t = crisisBlank(t, locs)
 			blanked = true
 		}
 	}
 	if blanked {
 		sc.t = t
-		sc.pairs.fill(t) // a blank makes pairs of its own
+		sc.keys.fill(t) // a blank may make or break keys
 	}
 	return sc
 }
@@ -178,7 +178,7 @@ func prepare(text string) crisisScan {
 func matchRules(sc *crisisScan) (self, other string) {
 	for _, r := range crisisRules {
 		for i := range r.res {
-			for _, loc := range r.res[i].findAll(sc.t, &sc.pairs) {
+			for _, loc := range r.res[i].findAll(sc.t, &sc.keys) {
 				switch sc.judge(r, loc[0], loc[1]) {
 				case whoSelf:
 					return r.name, other

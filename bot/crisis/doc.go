@@ -41,8 +41,9 @@
 //     back to now ("again"); a past marker inside the match is what a wish
 //     is about ("i wish the overdose last year had worked").
 //   - prefilter.go: every pattern carries literal keys worked out from
-//     it; a pattern none of whose keys occur is skipped, and a key one of
-//     whose byte pairs is absent from the text is ruled out in one lookup.
+//     it; one pass over the text finds which of all the keys occur (they
+//     are indexed by their first two bytes), and a pattern none of whose
+//     keys occur is skipped.
 //   - anchored.go: a pattern that may run is tried only at the word
 //     boundaries where one of the literal strings its matches start with
 //     begins, anchored there: the matches of an unanchored regexp, without

@@ -58,7 +58,7 @@ var disclosures = compileCrisisRules([]*crisisRule{
 func crisisDisclosure(sc *crisisScan) string {
 	for _, r := range disclosures {
 		for i := range r.res {
-			for _, loc := range r.res[i].findAll(sc.t, &sc.pairs) {
+			for _, loc := range r.res[i].findAll(sc.t, &sc.keys) {
 				if sc.judge(r, loc[0], loc[1]) == whoSelf {
 					return r.name
 				}

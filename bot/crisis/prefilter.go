@@ -13,8 +13,9 @@ import (
 // crisisKeys). A message without any of them skips the regexp, which is
 // what keeps DetectCrisis cheap on ordinary messages.
 type crisisRegexp struct {
-	re   *wordRegexp
-	keys []string // nil: always run
+	re     *wordRegexp
+	keys   []string // nil: always run
+	keyIDs []uint16 // the keys in keyTable
 }
 
 func (c *crisisRegexp) mayMatch(t string) bool {
@@ -32,58 +33,84 @@ func (c *crisisRegexp) mayMatch(t string) bool {
 // crisisReach is how far from the key it contains a match may reach.
 const crisisReach = 160
 
-// pairs holds the byte pairs that occur in a text, hashed into 2048 bits:
-// a key one of whose pairs is missing cannot occur, which one lookup says
-// without scanning the text. With hundreds of keys, that is most of the
-// pre-filter's time saved. Two pairs may share a bit, so a key may pass
-// that does not occur (strings.Contains then says so), never the other way
-// round. It is small enough to live in a crisisScan, on the stack.
-type pairs [pairBits / 64]uint64
+// keySet says which of all the patterns' keys occur in a text: bit id of
+// keyTable. One pass over the text finds them all (see fill), so that a
+// pattern none of whose keys occur is ruled out in a few lookups, without
+// scanning the text once per key. It is small enough to live in a
+// crisisScan, on the stack.
+type keySet [maxKeys / 64]uint64
 
-const pairBits = 2048
+// maxKeys bounds the number of distinct keys of all tables.
+const maxKeys = 2048
 
-// pairBit is the bit of the byte pair a, b.
-func pairBit(a, b byte) uint32 {
-	return (uint32(a)<<8 | uint32(b)) * 0x9E3779B1 >> (32 - 11)
+func (k *keySet) has(id uint16) bool { return k[id>>6]&(1<<(id&63)) != 0 }
+
+// keyTable indexes every key of every pattern by its first two bytes.
+type keyTable struct {
+	ids    map[string]uint16
+	byPair [1 << 16]uint16 // index+1 into lists, 0 when no key starts so
+	lists  [][]keyEntry
 }
 
-// fill sets p to the pairs of t.
-func (p *pairs) fill(t string) {
-	*p = pairs{}
-	for i := 0; i+1 < len(t); i++ {
-		k := pairBit(t[i], t[i+1])
-		p[k>>6] |= 1 << (k & 63)
+type keyEntry struct {
+	key string
+	id  uint16
+}
+
+var keys = &keyTable{ids: map[string]uint16{}}
+
+// id returns the id of key, adding it to the table when new.
+func (kt *keyTable) id(key string) uint16 {
+	if id, ok := kt.ids[key]; ok {
+		return id
 	}
+	if len(kt.ids) == maxKeys {
+		panic("crisis: more than maxKeys keys")
+	}
+	id := uint16(len(kt.ids))
+	kt.ids[key] = id
+	p := uint16(key[0])<<8 | uint16(key[1])
+	if kt.byPair[p] == 0 {
+		kt.lists = append(kt.lists, nil)
+		kt.byPair[p] = uint16(len(kt.lists))
+	}
+	kt.lists[kt.byPair[p]-1] = append(kt.lists[kt.byPair[p]-1], keyEntry{key, id})
+	return id
 }
 
-func (p *pairs) mayContain(key string) bool {
-	for i := 0; i+1 < len(key); i++ {
-		k := pairBit(key[i], key[i+1])
-		if p[k>>6]&(1<<(k&63)) == 0 {
-			return false
+// fill sets k to the keys that occur in t.
+func (k *keySet) fill(t string) {
+	*k = keySet{}
+	for i := 0; i+1 < len(t); i++ {
+		l := keys.byPair[uint16(t[i])<<8|uint16(t[i+1])]
+		if l == 0 {
+			continue
+		}
+		for _, e := range keys.lists[l-1] {
+			if strings.HasPrefix(t[i:], e.key) {
+				k[e.id>>6] |= 1 << (e.id & 63)
+			}
 		}
 	}
-	return true
 }
 
-// mayMatchIn is mayMatch with the pairs of t at hand.
-func (c *crisisRegexp) mayMatchIn(t string, p *pairs) bool {
+// mayMatchIn is mayMatch with the keys of t at hand.
+func (c *crisisRegexp) mayMatchIn(ks *keySet) bool {
 	if c.keys == nil {
 		return true
 	}
-	for _, k := range c.keys {
-		if p.mayContain(k) && strings.Contains(t, k) {
+	for _, id := range c.keyIDs {
+		if ks.has(id) {
 			return true
 		}
 	}
 	return false
 }
 
-// findAll returns the matches of c in t, whose byte pairs are p (or a
-// superset of them). In a long text it runs the regexp only on the
-// stretches around its keys.
-func (c *crisisRegexp) findAll(t string, p *pairs) [][]int {
-	if !c.mayMatchIn(t, p) {
+// findAll returns the matches of c in t, whose keys are ks. In a long text
+// it runs the regexp only on the stretches around its keys.
+func (c *crisisRegexp) findAll(t string, ks *keySet) [][]int {
+	if !c.mayMatchIn(ks) {
 		return nil
 	}
 	if c.keys == nil || len(t) <= 8*crisisReach {
@@ -144,7 +171,11 @@ func crisisBlank(t string, locs [][]int) string {
 
 func newCrisisRegexp(pattern string) crisisRegexp {
 	inner := crisisFragments.Replace(crisisFragments.Replace(pattern))
-	return crisisRegexp{re: newWordRegexp(inner), keys: crisisKeys(`\b(?:` + inner + `)\b`)}
+	c := crisisRegexp{re: newWordRegexp(inner), keys: crisisKeys(`\b(?:` + inner + `)\b`)}
+	for _, k := range c.keys {
+		c.keyIDs = append(c.keyIDs, keys.id(k))
+	}
+	return c
 }
 
 func compileCrisisPatterns(pats []string) []crisisRegexp {

@@ -47,7 +47,8 @@ var crisisFragments = strings.NewReplacer(
 	"<want>", `(?:want(?:s|ed|ing)? <to>|wanna|wana)`,
 	// what someone says when they mean to do something
 	"<intent>", `(?:want(?:s|ed|ing)? <to>|wanna|wana|going <to>|gonna|gunna|gona|finna|about <to>|ready <to>|planning (?:<to>|on)|plan (?:<to>|on)|plans <to>|planned <to>|need <to>|have <to>|gotta|will|ill|shall|should|might|may|decided <to>|deciding <to>|tempted <to>|time <to>|try(?:ing)? <to>|feel like|going <to> go|gonna go)`,
-	"<adv>", `(?:(?:just|really|rly|honestly|literally|actually|seriously|fucking|fuckin|fkn|so|finally|probably|definitely|totally|kinda|kind of|sort of|quietly|simply|even|all|go|and|gonna|going to|like) )*`,
+	// (the fillers of crisisFillers are gone from the text by then)
+	"<adv>", `(?:(?:so|finally|probably|definitely|kind of|sort of|quietly|all|go|and|gonna|going to|like) )*`,
 	"<pills>", `(?:pills|meds|medication|medications|medicine|tablets|prescription pills|prescriptions?|sleeping pills|sleeping tablets|painkillers|pain meds|pain pills|opioids|opiates|oxys?|oxycodone|benzos|xanax|valium|insulin|antidepressants|tylenol|paracetamol|acetaminophen|fentanyl|fent|methadone|suboxone|seroquel|quetiapine|klonopin|klonopins|clonazepam|ativan|lorazepam|ambien|zolpidem|lithium|adderall|percs|percocets?|vicodin|hydrocodone|morphine|tramadol|gabapentin|lyrica|trazodone|amitriptyline|codeine|dilaudid|sleeping meds|heart meds|blood pressure meds|oxy|norco|zanax|xans|bars)`,
 	"<means>", `(?:rope|noose|gun|pistol|rifle|shotgun|bullets|ammo|razors?|razor blades?|blades?|knife|charcoal|hose|<pills>)`,
 )

@@ -343,7 +343,7 @@ func findSignals(sc *crisisScan) signalHits {
 	var h signalHits
 	for _, s := range signals {
 		for i := range s.res {
-			for _, loc := range s.res[i].findAll(sc.t, &sc.pairs) {
+			for _, loc := range s.res[i].findAll(sc.t, &sc.keys) {
 				h.add(s, sc.judge(&s.crisisRule, loc[0], loc[1]))
 			}
 		}
