@@ -61,7 +61,7 @@ func crisisWords(list string) map[string]bool {
 var (
 	// crisisNegAnswer is a bare "no" after a label or a question:
 	// "suicidal thoughts: none", "self harm? no".
-	crisisNegAnswer = regexp.MustCompile(`^\s*[:?=,]?\s*(?:no|none|nope|nah|never|not really|not at all|not today|not now|zero|0|nil|nothing)\s*(?:[.!?;,]|$)`)
+	crisisNegAnswer = regexp.MustCompile(`^\s*[:?=,]?\s*(?:no|none|nope|nah|never|not really|not at all|not today|not now|zero|0|nil|nothing)(?: (?:today|tonight|this week|this month|lately|recently|so far|at all|anymore|in a while|for a while|for (?:\d+|a|two|three|a few) (?:days|weeks|months)|thankfully|tbh|lol|rn|right now|atm|yet|again))*\s*(?:[.!?;,]|$)`)
 
 	// What may come before a clauseStart match and after a clauseEnd one.
 	crisisStartFillers = crisisOnly(
@@ -101,7 +101,15 @@ var (
 		`the (?:guy|girl|man|woman|person|kid) i (?:was|used to be)`, `in the old days`, `old days`,
 		`when i (?:first )?(?:got|was getting|came into|came in|started getting) (?:sober|clean|recovery|the rooms)`,
 		`(?:in|during) (?:early recovery|detox|my first year|active addiction)`, `at my (?:lowest|worst)`,
-		`(?:spent|for) (?:years|months|so long|a long time)`, `(?:would|could|might) have|wouldve|couldve|id have`,
+		`(?:spent|for) (?:years|months|so long|a long time)`,
+		// "would have wanted to", not "would have an easier time"
+		`(?:would|could|might) have (?:\w+ed|been|done|gone|taken|felt|thought|drunk|drank|used|got|gotten|made|wanted|tried|killed|ended|cut|hurt|given|picked|relapsed)|wouldve|couldve|id have`,
+		`(?:in|for|during|most of|all of|half of|through) my (?:teens|twenties|20s|thirties|30s|forties|40s|childhood|adolescence|youth)`,
+		`(?:in|during|through) (?:high school|middle school|college|uni)`,
+		`my first (?:year|months?|weeks?|days?|time) (?:sober|clean|in recovery|in the rooms)?`,
+		`i remember`, `i was (?:so |completely |totally )?wrong`,
+		`the (?:night|day|time|week|year) (?:that )?i (?:almost|nearly|tried|attempted|overdosed|wanted|first|was)`,
+		`this time last year`, `at (?:age )?(?:1[3-9]|2[0-9])`, `when i was in (?:active addiction|my addiction|rehab|treatment|detox|the psych ward|hospital)`,
 		`\d+ (?:years?|yrs?|months?) ago`, `years ago today`,
 		`as a (?:kid|child|teen|teenager)`, `growing up`, `in my (?:teens|twenties|20s|thirties|30s|youth|past|old life)`,
 	)
@@ -109,7 +117,11 @@ var (
 	crisisPastVerb = crisisAny(`was|were|wasnt|werent|wanted|felt|thought|tried|attempted|wished|hoped|planned|kept|used|had|nearly|almost|didnt|couldnt|overdosed|relapsed|took|went|got|did|would|cut|burned|burnt|hurt|harmed|begged|remember|spent|wrote`)
 	// crisisClinicalQ opens a question about a topic.
 	crisisClinicalQ = regexp.MustCompile(`^ ?(?:what (?:does|is|are|do)|whats|how (?:do you|does|many|long|can you)|is it (?:normal|true)|can you)\b`)
-	// crisisDenied: the writer denies having said or meant it.
+	// crisisRhetoricalQ is a question that is a state, not a topic:
+	// "whats the point of me being alive".
+	crisisRhetoricalQ = regexp.MustCompile(`^ ?(?:whats|what is|what s|what does|how (?:do|can) (?:i|you)) (?:the )?(?:point|use|reason)\b`)
+	// crisisDenied: the writer denies having said or meant it. Every
+	// match holds "say", "said" or "mean" (see mayBeDenial).
 	crisisDenied = regexp.MustCompile(`\b(?:not|wasnt|isnt|never|dont|didnt|im not|i am not)(?: really| actually)? (?:saying|say|said|mean|meant|sayin)(?: that)?(?: i)? ?$`)
 	// crisisSober: "three years clean" makes a past-tense clause a story.
 	crisisSober = crisisAny(
@@ -141,8 +153,8 @@ var (
 )
 
 // crisisAny matches any of alts as whole words.
-func crisisAny(alts ...string) *regexp.Regexp {
-	return regexp.MustCompile(`\b(?:` + strings.Join(alts, "|") + `)\b`)
+func crisisAny(alts ...string) *wordRegexp {
+	return newWordRegexp(strings.Join(alts, "|"))
 }
 
 // crisisOnly matches a text made only of phrases among alts.
@@ -153,8 +165,9 @@ func crisisOnly(alts ...string) *regexp.Regexp {
 // crisisScan holds one message's normalised text and what was worked out
 // about it once.
 type crisisScan struct {
-	t     string
-	pairs *pairs
+	t    string
+	full string // t before fillers were dropped ("seriously" says "not joking")
+	keys keySet
 	// sober and recur are worked out when first needed: 0 not yet, 1 yes,
 	// 2 no.
 	sober, recur int8
@@ -190,7 +203,10 @@ func (sc *crisisScan) judge(r *crisisRule, start, end int) who {
 		return whoNone
 	}
 	if !r.passive {
-		if crisisNegated(prefix) {
+		// A match that opens with its own subject starts a new clause: a
+		// negation before it does not reach it ("if i dont show up monday
+		// its not your fault").
+		if !startsWithSubject(t[start:end]) && crisisNegated(prefix) {
 			return whoNone
 		}
 		if crisisNegAnswer.MatchString(t[end:min(len(t), end+24)]) {
@@ -198,7 +214,7 @@ func (sc *crisisScan) judge(r *crisisRule, start, end int) who {
 		}
 	}
 	// "i wasnt saying i want to die": a denial of the words, not a state.
-	if crisisDenied.MatchString(t[max(0, start-40):start]) {
+	if before := t[max(0, start-40):start]; mayBeDenial(before) && crisisDenied.MatchString(before) {
 		return whoNone
 	}
 	if sc.past(cs, ce, start, end) {
@@ -206,7 +222,7 @@ func (sc *crisisScan) judge(r *crisisRule, start, end int) who {
 	}
 	// "what does passive suicidal ideation mean": a question about the
 	// topic, not a state.
-	if ss, _ := crisisClause(t, start, end, crisisPartPuncts, nil, 240); crisisClinicalQ.MatchString(t[ss:start]) {
+	if ss, _ := crisisClause(t, start, end, crisisPartPuncts, nil, 240); crisisClinicalQ.MatchString(t[ss:start]) && !crisisRhetoricalQ.MatchString(t[ss:end]) {
 		return whoNone
 	}
 	if r.aboutWriter {
@@ -295,6 +311,13 @@ func crisisNegated(prefix string) bool {
 	return false
 }
 
+// startsWithSubject reports whether match opens with a subject word other
+// than "I": "i dont think im suicidal" stays negated.
+func startsWithSubject(match string) bool {
+	first, _, _ := strings.Cut(match, " ")
+	return crisisSubjects[first] && !crisisFirstPerson[first]
+}
+
 // crisisWho says whose the match is, and whether a word said so: the writer's when it starts with "I"
 // or the nearest subject before it in its clause is the writer; someone
 // else's when that subject is another person ("my best friend", "he") or
@@ -318,6 +341,9 @@ func crisisWho(prefix, match string) (w who, explicit bool) {
 	}
 	for i := n - 1; i >= 0; i-- {
 		switch w := words[i]; {
+		case w == "me" && i >= 1 && crisisToMe[words[i-1]]:
+			// "my friend sent me ...": the object, not the subject
+			continue
 		case crisisFirstPerson[w]:
 			return whoSelf, true
 		case crisisOthers[w]:
@@ -331,6 +357,10 @@ func crisisWho(prefix, match string) (w who, explicit bool) {
 	return whoSelf, false
 }
 
+// crisisToMe are verbs whose object "me" is not the subject of what
+// follows.
+var crisisToMe = crisisWords("sent texted told asked called messaged showed gave sends texts tells asks calls messages shows gives dmed emailed")
+
 var crisisOtherSelf = crisisAny(`himself|herself|themselves|themself`)
 
 // past reports whether the match in clause t[cs:ce] is told as the past and
@@ -340,9 +370,11 @@ func (sc *crisisScan) past(cs, ce, start, end int) bool {
 	clause := t[cs:ce]
 	ps, pe := crisisClause(t, start, end, crisisPartPuncts, crisisPartWords, 400)
 	part := t[ps:pe]
-	isPast := crisisPast.MatchString(clause)
+	// A past marker inside the match is what the wish is about ("i wish
+	// the overdose last year had worked"), not when it is told.
+	isPast := crisisPast.MatchString(t[cs:start]) || crisisPast.MatchString(t[end:ce])
 	if !isPast && crisisPastVerb.MatchString(clause) {
-		isPast = crisisPast.MatchString(part) || sc.soberStory()
+		isPast = crisisPast.MatchString(t[ps:start]) || crisisPast.MatchString(t[end:pe]) || sc.soberStory()
 	}
 	if !isPast {
 		return false
@@ -350,7 +382,7 @@ func (sc *crisisScan) past(cs, ce, start, end int) bool {
 	if crisisNowClause.MatchString(clause) {
 		return false
 	}
-	for _, m := range crisisNowPart.FindAllStringIndex(part, -1) {
+	for _, m := range crisisNowPart.FindAllStringIndex(part) {
 		// "... and now I'm happy again" is a happy ending, not a return.
 		cs, ce := crisisClause(part, m[0], m[1], crisisClausePuncts, crisisClauseWords, 120)
 		if !crisisPositive.MatchString(part[cs:ce]) {
@@ -358,6 +390,12 @@ func (sc *crisisScan) past(cs, ce, start, end int) bool {
 		}
 	}
 	return !sc.recurrence()
+}
+
+// mayBeDenial is false when s cannot match crisisDenied: it saves running
+// that regexp before almost every match.
+func mayBeDenial(s string) bool {
+	return strings.Contains(s, "sa") && (strings.Contains(s, "say") || strings.Contains(s, "said")) || strings.Contains(s, "mean")
 }
 
 func (sc *crisisScan) soberStory() bool {
@@ -375,7 +413,7 @@ func (sc *crisisScan) soberStory() bool {
 func (sc *crisisScan) recurrence() bool {
 	if sc.recur == 0 {
 		sc.recur = 2
-		for _, m := range crisisRecurrence.FindAllStringIndex(sc.t, -1) {
+		for _, m := range crisisRecurrence.FindAllStringIndex(sc.t) {
 			cs, _ := crisisClause(sc.t, m[0], m[1], crisisClausePuncts, crisisClauseWords, 120)
 			if !crisisNegated(sc.t[cs:m[0]]) {
 				sc.recur = 1

@@ -83,10 +83,10 @@ func Detect(text string) Result {
 	}
 	self, other := matchRules(&sc)
 	hits := findSignals(&sc)
-	if quoted != "" {
+	if qs := prepare(quoted); qs.t != "" {
 		// Quoted words are someone else's: a lyric, a title, or what a
-		// friend texted. They count only for a worried peer.
-		qs := prepare(quoted)
+		// friend texted. They count only for a worried peer. (Quotes
+		// with no words in them, "" or "🙂", add nothing.)
 		if _, o := matchRules(&qs); o != "" && other == "" {
 			other = o
 		}
@@ -108,8 +108,16 @@ func Detect(text string) Result {
 	} else if len(hits.self) > 0 {
 		rule = "signals:" + strings.Join(signalNames(hits.self), "+")
 		// Banter ("lol") takes a tier off what only the wider scorer saw.
-		if crisisJoke.MatchString(t) && !crisisNotJoking.MatchString(t) && selfTier > None {
+		// A strong signal stays at least a safety check: people in
+		// crisis write "lol" too.
+		if crisisJoke.MatchString(sc.full) && !crisisNotJoking.MatchString(sc.full) && selfTier > None &&
+			(selfTier == Crisis || !hasStrong(hits.self)) {
 			selfTier--
+		}
+		// Weak signals only, in a message that looks forward to something
+		// ("tonights the night!! first date, wish me luck"): nothing.
+		if selfTier == Risk && !hasStrong(hits.self) && crisisUpbeat.MatchString(t) {
+			selfTier = None
 		}
 	}
 	otherTier := signalTier(hits.other)
@@ -138,26 +146,30 @@ func Detect(text string) Result {
 }
 
 // prepare normalises text, corrects the spelling of the key words and
-// blanks out safe idioms. The scan it returns holds the byte pairs of the
-// result for the pre-filter.
+// blanks out safe idioms. The scan it returns holds the keys that occur in
+// the result, for the pre-filter.
 func prepare(text string) crisisScan {
 	t := normalizeCrisisText(text)
 	if t == "" {
 		return crisisScan{}
 	}
 	t = correctSpelling(t)
-	p := newPairs(t)
+	full := t
+	t = dropFillers(t)
+	sc := crisisScan{t: t, full: full}
+	sc.keys.fill(t)
 	blanked := false
 	for i := range crisisIdioms {
-		if locs := crisisIdioms[i].findAll(t, p); locs != nil {
+		if locs := crisisIdioms[i].findAll(t, &sc.keys); locs != nil {
 			t = crisisBlank(t, locs)
 			blanked = true
 		}
 	}
 	if blanked {
-		p = newPairs(t) // a blank makes pairs of its own
+		sc.t = t
+		sc.keys.fill(t) // a blank may make or break keys
 	}
-	return crisisScan{t: t, pairs: p}
+	return sc
 }
 
 // matchRules runs the high-confidence rule table on prepared text and
@@ -166,7 +178,7 @@ func prepare(text string) crisisScan {
 func matchRules(sc *crisisScan) (self, other string) {
 	for _, r := range crisisRules {
 		for i := range r.res {
-			for _, loc := range r.res[i].findAll(sc.t, sc.pairs) {
+			for _, loc := range r.res[i].findAll(sc.t, &sc.keys) {
 				switch sc.judge(r, loc[0], loc[1]) {
 				case whoSelf:
 					return r.name, other

@@ -33,6 +33,9 @@ func TestDetectTiersAndKinds(t *testing.T) {
 		{"song title in quotes", `listening to "i hate myself and want to die" on repeat`, None, Self},
 		{"all one quote is own", `"i want to die"`, Crisis, Self},
 		{"quoting oneself", `my sponsor asked and i said "i want to die"`, Crisis, Self},
+		{"empty quote", `he said "" lol`, None, Self},
+		{"quote of an emoji", `my friend texted me "😀"`, None, Self},
+		{"quote of punctuation then risk", `she sent "..." and i want to die`, Crisis, Self},
 		// recovery stories
 		{"there was a time", "there was a time i wanted to die, 3 years sober now", None, Self},
 		{"my old self", "my old self would have wanted to end it all after a day like this", None, Self},
@@ -52,8 +55,41 @@ func TestDetectTiersAndKinds(t *testing.T) {
 		{"craving", "i feel like using tonight", None, Disclosure},
 		{"negated relapse", "im not going to relapse", None, Self},
 		{"crisis beats disclosure", "relapsed and gonna use till my heart stops", Crisis, Self},
-		// a clinical question
+		// a clinical question, and a rhetorical one
 		{"topic question", "what does passive suicidal ideation mean", None, Self},
+		{"rhetorical question", "whats even the point of me being alive", Risk, Self},
+		// fillers do not break a match
+		{"inserted just", "i wish i just wouldnt wake up", Crisis, Self},
+		{"inserted honestly", "i honestly really dont want to be alive anymore", Crisis, Self},
+		// chat spelling: a dropped g, "b" for "be"
+		{"dropped g", "thinkin bout endin it all", Crisis, Self},
+		{"b for be", "i dont wana b here anymor", Crisis, Self},
+		{"plan b stays", "going with plan b tonight", None, Self},
+		// banter takes a tier off, but a strong signal stays a check
+		{"banter with a strong signal", "measured the beam in the basement lol. its strong enough", Risk, Self},
+		{"banter with a weak pair", "see you tomorrow lol, gonna do it", None, Self},
+		// negation stops at a new subject; a time is never negated
+		{"new subject after negation", "if i dont show up monday its not your fault", Crisis, Self},
+		{"three weak signals", "if anything happens to me my passwords are in the blue notebook, its not your fault", Crisis, Self},
+		{"waiting is not wanting", "im waiting to use the bathroom", None, Self},
+		{"first person stays negated", "i dont think im suicidal, just sad", None, Self},
+		// a past marker inside a wish is what it is about
+		{"wish about the past", "sometimes i wish the overdose last year had worked", Risk, Self},
+		{"would have a time is not past", "everyone would have an easier time if i wasnt here", Risk, Self},
+		{"in my 20s", "i was suicidal for most of my 20s. therapy saved me", None, Self},
+		// plans, means and time that combine
+		{"someone else's pills in an amount", "i have 60 of my dads pain pills in a ziploc", Risk, Self},
+		{"research of a dose", "googling how many tylenol it takes to shut down your liver", Risk, Self},
+		{"time and act", "once the kids are at their dads this weekend im doing it", Risk, Self},
+		{"decision", "3am and ive decided. no more waiting", Crisis, Self},
+		{"they will find me", "tomorrow morning they'll find me, sorry to whoever", Crisis, Self},
+		// compliance is not a plan
+		{"took my meds", "i took my meds this morning", None, Self},
+		{"took all my meds today", "I took all my meds today", None, Self},
+		{"kitchen knife", "bought a new knife set for the kitchen finally", None, Self},
+		{"none this week", "suicidal thoughts? none this week", None, Self},
+		// someone else's goodbye
+		{"peer goodbye post", "my brother posted goodbye on facebook and isnt answering his phone", Risk, Peer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,11 +107,18 @@ func TestDetectTiersAndKinds(t *testing.T) {
 	}
 }
 
-// TestDevSetGoals keeps the detector at the issue 11 goals on the dev half
-// of the evaluation set (the one it was tuned on; the test half is scored
-// only with crisiseval, see testdata/README.md).
-func TestDevSetGoals(t *testing.T) {
-	items, err := evalset.ReadFile("testdata/eval_dev.tsv")
+// TestTunedSetGoals keeps the detector at the issue 11 goals on the sets it
+// was tuned on: the dev half of the evaluation set and the extra sets
+// written on the detector branch. The test half and eval_extra4.tsv are
+// scored only with crisiseval, see testdata/README.md.
+func TestTunedSetGoals(t *testing.T) {
+	for _, name := range []string{"eval_dev.tsv", "eval_extra.tsv", "eval_extra2.tsv", "eval_extra3.tsv"} {
+		t.Run(name, func(t *testing.T) { checkGoals(t, "testdata/"+name) })
+	}
+}
+
+func checkGoals(t *testing.T, file string) {
+	items, err := evalset.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,4 +163,25 @@ func BenchmarkDetect300(b *testing.B) {
 			}
 		})
 	}
+	// Every message of the dev half, crisis or not, inside ordinary
+	// check-in prose and cut to 300 characters: the time per message,
+	// averaged.
+	items, err := evalset.ReadFile("testdata/eval_dev.tsv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var texts []string
+	for _, it := range items {
+		s := "work was fine, the bus was late, my sister called about thanksgiving again. " + it.Text +
+			" anyway the cat threw up on the rug and my goal for the week was to drink more water, did ok on that."
+		texts = append(texts, s[:min(len(s), max(300, len(it.Text)))])
+	}
+	b.Run("buried-dev-set", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			Detect(texts[i%len(texts)])
+			i++
+		}
+	})
 }

@@ -1,9 +1,6 @@
 package crisis
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // Worried peers and disclosures: who the message is about, and relapse or
 // cravings that are part of recovery rather than a crisis.
@@ -17,20 +14,22 @@ var (
 		`how do i help`, `dont know what <to> say <to> (?:him|her|them)`,
 	)
 	// crisisThirdPerson mentions someone else as a person, not a topic.
-	crisisThirdPerson = regexp.MustCompile(`\b(?:he|she|they|hes|shes|theyre|him|her|someone|somebody|(?:my|our|a|the) (?:\w+ )?(?:` +
-		strings.Join(wordList(crisisPersons), "|") + `))\b`)
+	crisisThirdPerson = newWordRegexp(`he|she|they|hes|shes|theyre|him|her|someone|somebody|(?:my|our|a|the) (?:\w+ )?(?:` +
+		strings.Join(wordList(crisisPersons), "|") + `)`)
 
 	// crisisJoke marks a message as banter ("lol"); crisisNotJoking undoes
 	// it ("not even joking").
 	crisisJoke       = crisisAny(`lol|lmao|lmfao|haha|hahaha|rofl|jk`)
 	crisisNotJoking  = crisisAny(`not (?:even )?(?:joking|kidding|playing)|no cap|for real|fr|srsly|seriously`)
 	crisisQuoteMarks = "\"“”«»„"
+	// crisisUpbeat: the writer looks forward to something.
+	crisisUpbeat = crisisAny(`wish me luck|so excited|excited|cant wait|yay|woohoo|congrats|so happy|stoked|pumped|so proud|celebrating|looking forward`)
 	// crisisMedia: the quoted words are a lyric, a title or a line.
-	crisisMedia = regexp.MustCompile(`\b(?:songs?|lyrics?|title|titled|called|movie|film|line|quote|book|podcast|episode|sound|album|track|by|poem|show|series|reading|watching|watched|listening|singing|sang|karaoke|tiktok|meme|video|goes)\b`)
+	crisisMedia = newWordRegexp(`songs?|lyrics?|title|titled|called|movie|film|line|quote|book|podcast|episode|sound|album|track|by|poem|show|series|reading|watching|watched|listening|singing|sang|karaoke|tiktok|meme|video|goes`)
 	// crisisReported says someone sent or said the quoted words.
-	crisisReported = regexp.MustCompile(`\b(?:says|said|saying|texted|text|message|posted|wrote|sent)\b`)
+	crisisReported = newWordRegexp(`says|said|saying|texted|text|message|posted|wrote|sent`)
 	// crisisOwnQuote: the writer quotes themself.
-	crisisOwnQuote = regexp.MustCompile(`\bi (?:said|told \w+|wrote|texted|typed|say|keep saying)\b`)
+	crisisOwnQuote = newWordRegexp(`i (?:said|told \w+|wrote|texted|typed|say|keep saying)`)
 )
 
 // disclosures are relapse and craving language (Kind Disclosure).
@@ -41,11 +40,13 @@ var disclosures = compileCrisisRules([]*crisisRule{
 		`(?:i|just|yesterday i|last night i) (?:used|drank|shot up|got high|got drunk|picked up)`,
 		`(?:drank|used|shot up|got high)(?: \w+){0,3} (?:after|last night|yesterday|this weekend)`,
 		`had (?:a|one|a few|some) (?:drink|drinks|beer|beers|relapse|slip)`, `went back to the bar`,
+		`(?:days?|months?|years?|sobriety|clean time) down the drain|reset my (?:date|days|clock|count|sobriety date)`,
+		`(?:drank|used|got drunk|got high) at (?:the|a|my) (?:\w+ )?(?:party|wedding|bar|club|game|concert)`,
 		`(?:used|smoked|shot up) (?:with|meth|weed|crack|heroin|dope|coke)`,
 	}},
 	{name: "craving", pats: []string{
 		`crav(?:e|ing|ings)|urges? <to> (?:use|drink|get high)`,
-		`(?:want|wanna|need|feel like|tempted <to>)(?: \w+){0,2} (?:a drink|a beer|a shot|<to> drink|<to> use|<to> get high|<to> cop|<to> score|using|drinking|a hit|<to> join them)`,
+		`(?:want|wants|wanted|wanting|wanna|need|needing|feel like|feeling like|tempted <to>)(?: \w+){0,2} (?:a drink|a beer|a shot|<to> drink|<to> use|<to> get high|<to> cop|<to> score|using|drinking|a hit|<to> join them)`,
 		`(?:thinking (?:about|of)|cant stop thinking about|all i can think about is) (?:using|drinking|scoring|getting high|the bottle|the liquor store|going <to> the (?:liquor store|bar))`,
 		`(?:might|gonna|going <to>|end up) (?:use|using|drink|drinking|relapse|relapsing)`, `liquor store`,
 		`(?:want|wanna|need) <to> (?:use|drink|cop|score)`,
@@ -57,7 +58,7 @@ var disclosures = compileCrisisRules([]*crisisRule{
 func crisisDisclosure(sc *crisisScan) string {
 	for _, r := range disclosures {
 		for i := range r.res {
-			for _, loc := range r.res[i].findAll(sc.t, sc.pairs) {
+			for _, loc := range r.res[i].findAll(sc.t, &sc.keys) {
 				if sc.judge(r, loc[0], loc[1]) == whoSelf {
 					return r.name
 				}

@@ -1,7 +1,6 @@
 package crisis
 
 import (
-	"regexp"
 	"regexp/syntax"
 	"slices"
 	"strings"
@@ -14,8 +13,9 @@ import (
 // crisisKeys). A message without any of them skips the regexp, which is
 // what keeps DetectCrisis cheap on ordinary messages.
 type crisisRegexp struct {
-	re   *regexp.Regexp
-	keys []string // nil: always run
+	re     *wordRegexp
+	keys   []string // nil: always run
+	keyIDs []uint16 // the keys in keyTable
 }
 
 func (c *crisisRegexp) mayMatch(t string) bool {
@@ -33,53 +33,88 @@ func (c *crisisRegexp) mayMatch(t string) bool {
 // crisisReach is how far from the key it contains a match may reach.
 const crisisReach = 160
 
-// pairs is the set of byte pairs that occur in a text: a key one of whose
-// pairs is missing cannot occur, which one lookup says without scanning
-// the text. With hundreds of keys, that is most of the pre-filter's time
-// saved.
-type pairs [1 << 16 / 64]uint64
+// keySet says which of all the patterns' keys occur in a text: bit id of
+// keyTable. One pass over the text finds them all (see fill), so that a
+// pattern none of whose keys occur is ruled out in a few lookups, without
+// scanning the text once per key. It is small enough to live in a
+// crisisScan, on the stack.
+type keySet [maxKeys / 64]uint64
 
-func newPairs(t string) *pairs {
-	p := new(pairs)
-	for i := 0; i+1 < len(t); i++ {
-		k := uint16(t[i])<<8 | uint16(t[i+1])
-		p[k>>6] |= 1 << (k & 63)
-	}
-	return p
+// maxKeys bounds the number of distinct keys of all tables.
+const maxKeys = 2048
+
+func (k *keySet) has(id uint16) bool { return k[id>>6]&(1<<(id&63)) != 0 }
+
+// keyTable indexes every key of every pattern by its first two bytes.
+type keyTable struct {
+	ids    map[string]uint16
+	byPair [1 << 16]uint16 // index+1 into lists, 0 when no key starts so
+	lists  [][]keyEntry
 }
 
-func (p *pairs) mayContain(key string) bool {
-	for i := 0; i+1 < len(key); i++ {
-		k := uint16(key[i])<<8 | uint16(key[i+1])
-		if p[k>>6]&(1<<(k&63)) == 0 {
-			return false
+type keyEntry struct {
+	key string
+	id  uint16
+}
+
+var keys = &keyTable{ids: map[string]uint16{}}
+
+// id returns the id of key, adding it to the table when new.
+func (kt *keyTable) id(key string) uint16 {
+	if id, ok := kt.ids[key]; ok {
+		return id
+	}
+	if len(kt.ids) == maxKeys {
+		panic("crisis: more than maxKeys keys")
+	}
+	id := uint16(len(kt.ids))
+	kt.ids[key] = id
+	p := uint16(key[0])<<8 | uint16(key[1])
+	if kt.byPair[p] == 0 {
+		kt.lists = append(kt.lists, nil)
+		kt.byPair[p] = uint16(len(kt.lists))
+	}
+	kt.lists[kt.byPair[p]-1] = append(kt.lists[kt.byPair[p]-1], keyEntry{key, id})
+	return id
+}
+
+// fill sets k to the keys that occur in t.
+func (k *keySet) fill(t string) {
+	*k = keySet{}
+	for i := 0; i+1 < len(t); i++ {
+		l := keys.byPair[uint16(t[i])<<8|uint16(t[i+1])]
+		if l == 0 {
+			continue
+		}
+		for _, e := range keys.lists[l-1] {
+			if strings.HasPrefix(t[i:], e.key) {
+				k[e.id>>6] |= 1 << (e.id & 63)
+			}
 		}
 	}
-	return true
 }
 
-// mayMatchIn is mayMatch with the pairs of t at hand.
-func (c *crisisRegexp) mayMatchIn(t string, p *pairs) bool {
+// mayMatchIn is mayMatch with the keys of t at hand.
+func (c *crisisRegexp) mayMatchIn(ks *keySet) bool {
 	if c.keys == nil {
 		return true
 	}
-	for _, k := range c.keys {
-		if p.mayContain(k) && strings.Contains(t, k) {
+	for _, id := range c.keyIDs {
+		if ks.has(id) {
 			return true
 		}
 	}
 	return false
 }
 
-// findAll returns the matches of c in t, whose byte pairs are p (or a
-// superset of them). In a long text it runs the regexp only on the
-// stretches around its keys.
-func (c *crisisRegexp) findAll(t string, p *pairs) [][]int {
-	if !c.mayMatchIn(t, p) {
+// findAll returns the matches of c in t, whose keys are ks. In a long text
+// it runs the regexp only on the stretches around its keys.
+func (c *crisisRegexp) findAll(t string, ks *keySet) [][]int {
+	if !c.mayMatchIn(ks) {
 		return nil
 	}
 	if c.keys == nil || len(t) <= 8*crisisReach {
-		return c.re.FindAllStringIndex(t, -1)
+		return c.re.FindAllStringIndex(t)
 	}
 	var spans [][2]int
 	for _, k := range c.keys {
@@ -107,9 +142,7 @@ func (c *crisisRegexp) findAll(t string, p *pairs) [][]int {
 		for hi < len(t) && crisisWordByte(t[hi]) {
 			hi++
 		}
-		for _, m := range c.re.FindAllStringIndex(t[lo:hi], -1) {
-			locs = append(locs, []int{lo + m[0], lo + m[1]})
-		}
+		locs = c.re.appendAll(locs, t[lo:hi], lo)
 	}
 	return locs
 }
@@ -137,8 +170,12 @@ func crisisBlank(t string, locs [][]int) string {
 }
 
 func newCrisisRegexp(pattern string) crisisRegexp {
-	expr := `\b(?:` + crisisFragments.Replace(crisisFragments.Replace(pattern)) + `)\b`
-	return crisisRegexp{re: regexp.MustCompile(expr), keys: crisisKeys(expr)}
+	inner := crisisFragments.Replace(crisisFragments.Replace(pattern))
+	c := crisisRegexp{re: newWordRegexp(inner), keys: crisisKeys(`\b(?:` + inner + `)\b`)}
+	for _, k := range c.keys {
+		c.keyIDs = append(c.keyIDs, keys.id(k))
+	}
+	return c
 }
 
 func compileCrisisPatterns(pats []string) []crisisRegexp {

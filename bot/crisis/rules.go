@@ -47,8 +47,10 @@ var crisisFragments = strings.NewReplacer(
 	"<want>", `(?:want(?:s|ed|ing)? <to>|wanna|wana)`,
 	// what someone says when they mean to do something
 	"<intent>", `(?:want(?:s|ed|ing)? <to>|wanna|wana|going <to>|gonna|gunna|gona|finna|about <to>|ready <to>|planning (?:<to>|on)|plan (?:<to>|on)|plans <to>|planned <to>|need <to>|have <to>|gotta|will|ill|shall|should|might|may|decided <to>|deciding <to>|tempted <to>|time <to>|try(?:ing)? <to>|feel like|going <to> go|gonna go)`,
-	"<adv>", `(?:(?:just|really|rly|honestly|literally|actually|seriously|fucking|fuckin|fkn|so|finally|probably|definitely|totally|kinda|kind of|sort of|quietly|simply|even|all|go|and|gonna|going to|like) )*`,
-	"<pills>", `(?:pills|meds|medication|medications|medicine|tablets|prescription pills|prescriptions?|sleeping pills|sleeping tablets|painkillers|pain meds|pain pills|opioids|opiates|oxys?|oxycodone|benzos|xanax|valium|insulin|antidepressants|tylenol|paracetamol|acetaminophen|fentanyl|fent|methadone|suboxone)`,
+	// (the fillers of crisisFillers are gone from the text by then)
+	"<adv>", `(?:(?:so|finally|probably|definitely|kind of|sort of|quietly|all|go|and|gonna|going to|like) )*`,
+	"<pills>", `(?:pills|meds|medication|medications|medicine|tablets|prescription pills|prescriptions?|sleeping pills|sleeping tablets|painkillers|pain meds|pain pills|opioids|opiates|oxys?|oxycodone|benzos|xanax|valium|insulin|antidepressants|tylenol|paracetamol|acetaminophen|fentanyl|fent|methadone|suboxone|seroquel|quetiapine|klonopin|klonopins|clonazepam|ativan|lorazepam|ambien|zolpidem|lithium|adderall|percs|percocets?|vicodin|hydrocodone|morphine|tramadol|gabapentin|lyrica|trazodone|amitriptyline|codeine|dilaudid|sleeping meds|heart meds|blood pressure meds|oxy|norco|zanax|xans|bars)`,
+	"<means>", `(?:rope|noose|gun|pistol|rifle|shotgun|bullets|ammo|razors?|razor blades?|blades?|knife|charcoal|hose|<pills>)`,
 )
 
 // crisisRules is the rule table, tried in order; the first counting match
@@ -206,7 +208,7 @@ var crisisRules = compileCrisisRules([]*crisisRule{
 			// "I just want to disappear", not "... disappear for a weekend"
 			`(?:<want>|wish i could|wish <to>|need <to>|just want <to>) <adv>(?:disappear|vanish|fade away)`,
 			// "go to sleep and never wake up", not "... before noon"
-			`(?:sleep|fall asleep|go to sleep|go to bed|close my eyes|lie down|lay down|pass out|drift off) (?:and|n|then) (?:never|not|dont|do not|wont|not ever) (?:wake|waking|ever wake)(?: back)? up`,
+			`(?:sleep|fall asleep|go to sleep|go to bed|close my eyes|lie down|lay down|pass out|drift off) (?:and|n|then) (?:never|not|dont|do not|wont|not ever)(?: have <to>)? (?:wake|waking|ever wake)(?: back)? up`,
 			// "I hope I don't wake up", not "... wake up late again"
 			`(?:hope|hoping|wish|wishing|pray|praying)(?: that)? i (?:dont|do not|never|wont|will not|wouldnt|would not|didnt) (?:wake up|wake|make it through the night|make it to (?:tomorrow|morning|the morning)|see tomorrow|see the morning)`,
 			// "sleep until I don't wake up", not "so I don't wake up late"
@@ -259,7 +261,6 @@ var crisisRules = compileCrisisRules([]*crisisRule{
 			`(?:you|yall|you guys|you all|nobody|no one|anyone|u)(?: will|ll)? (?:wont|will not|will never|never|wont ever|will not ever) (?:hear from|see|talk to|have <to> deal with|have <to> worry about|hear) (?:from )?me (?:again|anymore|any more|ever again)`,
 			`(?:wont|will not|will no longer|wont ever) be (?:here|around) (?:much longer|for much longer|anymore|any more|by (?:tomorrow|morning|the morning)|<to> see (?:tomorrow|the morning|another day))`,
 			`(?:wont|will not|will no longer|wont ever) be alive`,
-			`by the time (?:you|anyone|someone|somebody|they|u|my \w+) (?:read|reads|see|sees|get|gets|find|finds) this`,
 			`(?:my|a) (?:final|last) (?:message|goodbye|words) (?:to|for) (?:you all|everyone|everybody|yall|you guys|the group|all of you|my family)`,
 		},
 	},
@@ -271,6 +272,8 @@ var crisisRules = compileCrisisRules([]*crisisRule{
 		pats: []string{
 			`this (?:is|will be|is going <to> be|might be) (?:my|the) (?:last|final) (?:message|msg|text|post|check ?in|words|goodbye|time you(?:ll| will)? hear from me)`,
 			`this is goodbye`,
+			// "by the time you read this", not "... i'll be at the airport"
+			`by the time (?:you|anyone|someone|somebody|they|u|my \w+) (?:read|reads|see|sees|get|gets|find|finds) this(?:,? (?:ill|i will|itll|it will|it ll|i ll) be (?:gone|dead|over|done|too late|in a better place))?`,
 			`(?:goodbye|good bye|bye|farewell|bye bye)(?: to)?(?: everyone| everybody| all| you all| yall| guys| world| all of you| my friends| friends)? (?:forever|for ever|for good|for the last time|cruel world)`,
 			`(?:saying|say|said) (?:my )?(?:final|last) goodbyes?`,
 		},
@@ -324,6 +327,16 @@ var crisisIdiomPatterns = []string{
 	`(?:suicide|overdose|self ?harm|od) (?:prevention|awareness|training|risks?|rates?|statistics|stats|hotline|helpline|lifeline|deaths?|crisis|epidemic|reversal|kits?|response|support|resources|squad|mission|doors?|drills?|sprints?|runs?|workshop|course|policy|education|first aid)`,
 	// "cutting back on coffee", "cutting carbs"
 	`cutting (?:back|down|out|carbs|sugar|coffee|ties|corners|class|costs|it close|the grass|hair|my hair|onions|veg)`,
+	// kitchen tools: "bought a new knife set"
+	`(?:knife|knives) (?:set|block|sharpener)|(?:kitchen|chef|chefs|bread|butter|steak|paring) (?:knife|knives)`,
+	// a recovery saying
+	`(?:the )?only way out is through`,
+	// absence for a while, not for ever: "ill be gone this weekend"
+	`(?:be gone|be away|be around|be online|be answering)(?: much| a lot| as much)? (?:this|next|for the|for a|for|till|until|til|on|over|during) (?:\w+ )?(?:weekend|week|few days|days|while|vacation|holiday|holidays|trip|month|shift|shifts|summer|break|couple)`,
+	`(?:gave|give|giving|given) away (?:all )?(?:of )?my (?:old )?(?:clothes|books|toys|furniture|junk|shoes|stuff)(?: \w+){0,2} (?:to|at) (?:goodwill|charity|the thrift store|a thrift store|salvation army|the shelter|the church|the library)`,
+	`(?:counting|counted|sorting|sorted|filling|filled|refilling|count|sort|fill) (?:out )?(?:my |the )?(?:pills|meds|medication)(?: \w+){0,3} (?:for the week|for the month|organizer|pill box|pillbox|routine)`,
+	`climbing rope|jump rope|skipping rope|tow rope|rope swing|rope course`, `could sleep (?:forever|for (?:a week|days|a year|ever))`,
+	`(?:took|take|taking|go|going|went) (?:me |us |him |her )?(?:hunting|to the range|to the shooting range)`,
 	// kilometres: "ran 5 kms"
 	`(?:\d+|a few|few|couple of|a couple of|many|several|some|hundreds of|thousands of|the) kms|kms (?:away|from|per|an hour|a day|each way|round trip|north|south|east|west|long)`,
 }

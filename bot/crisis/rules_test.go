@@ -173,6 +173,12 @@ func TestCrisisKeys(t *testing.T) {
 	for _, r := range crisisRules {
 		all = append(all, r.res...)
 	}
+	for _, s := range signals {
+		all = append(all, s.res...)
+	}
+	for _, d := range disclosures {
+		all = append(all, d.res...)
+	}
 	for _, c := range loadCrisisPhrases(t) {
 		text := normalizeCrisisText(c.text)
 		for _, p := range all {
@@ -208,10 +214,17 @@ func FuzzCrisisKeys(f *testing.F) {
 	for _, c := range loadCrisisPhrases(f) {
 		f.Add(c.text)
 	}
+	f.Add(`he said "" lol`) // a quote with no words in it once panicked
 	var all []crisisRegexp
 	all = append(all, crisisIdioms...)
 	for _, r := range crisisRules {
 		all = append(all, r.res...)
+	}
+	for _, s := range signals {
+		all = append(all, s.res...)
+	}
+	for _, d := range disclosures {
+		all = append(all, d.res...)
 	}
 	rules := crisisRuleNames()
 	f.Fuzz(func(t *testing.T, text string) {

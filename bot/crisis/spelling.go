@@ -13,9 +13,9 @@ import "strings"
 
 // spellingTable maps a word to what the rules expect.
 var spellingTable = map[string]string{
-	"wnat": "want", "wamt": "want", "wnt": "want", "whant": "want", "wabt": "want", "wana": "wanna",
+	"wnat": "want", "wamt": "want", "wnt": "want", "wnna": "wanna", "wnana": "wanna", "wanan": "wanna", "whant": "want", "wabt": "want", "wana": "wanna",
 	"kil": "kill", "kilk": "kill", "killin": "killing", "kiling": "killing", "kilin": "killing",
-	"gona": "gonna", "gunna": "gonna", "gonnna": "gonna", "finna": "gonna", "imma": "im gonna", "ima": "im gonna",
+	"gona": "gonna", "gna": "gonna", "gnna": "gonna", "gunna": "gonna", "gonnna": "gonna", "finna": "gonna", "imma": "im gonna", "ima": "im gonna",
 	"boutta": "about to", "bouta": "about to", "abt": "about", "bout": "about",
 	"thinkin": "thinking", "thinkn": "thinking", "tryna": "trying to",
 	"dei": "die", "dye": "die", "ded": "dead", "lfie": "life", "lief": "life", "lyfe": "life",
@@ -30,11 +30,12 @@ var spellingPhrases = strings.NewReplacer(
 	" b alive ", " be alive ", " it al ", " it all ", " my slef ", " myself ",
 )
 
-// spellingVocab is the key vocabulary that typos are corrected to.
+// spellingVocab is the key vocabulary that typos are corrected to. Not
+// "wanting": "waiting" is one letter away.
 var spellingVocab = []string{
 	"myself", "suicide", "suicidal", "overdose", "overdosing", "unalive", "unaliving", "goodbye", "goodbyes",
 	"forever", "anymore", "permanently", "tomorrow", "everyone", "everybody", "selfharm", "relapse", "relapsed",
-	"cravings", "stockpiling", "wanting", "tonight",
+	"cravings", "stockpiling", "tonight",
 }
 
 // spellingDeletes maps each vocabulary word and each of its one-letter
@@ -95,6 +96,12 @@ func spellWord(w, before, after string) string {
 		}
 		return c
 	}
+	if w == "b" && beMeansBe(before) {
+		return "be" // "dont wanna b here"
+	}
+	if strings.HasSuffix(w, "in") && len(w) >= 4 && ingForms[w+"g"] {
+		return w + "g" // "endin it", "cuttin again"
+	}
 	if len(w) < 5 || len(w) > 14 {
 		return w
 	}
@@ -107,6 +114,77 @@ func spellWord(w, before, after string) string {
 		}
 	}
 	return w
+}
+
+// beMeansBe: "b" after "to", "wanna", "gonna", "will", "cant", "dont" ...
+// is "be"; "plan b" is not.
+func beMeansBe(before string) bool {
+	before = strings.TrimRight(before, " ")
+	prev := before[strings.LastIndexByte(before, ' ')+1:]
+	return crisisBeBefore[prev]
+}
+
+var crisisBeBefore = crisisWords("to 2 wanna wana gonna gona gunna will ill cant wont dont never should could would might just not always")
+
+// ingForms are the words ending in -ing that the patterns use: "endin"
+// with the g dropped is read as "ending" (chat drops it).
+var ingForms = func() map[string]bool {
+	m := map[string]bool{}
+	var srcs []string
+	for _, r := range crisisRules {
+		srcs = append(srcs, r.pats...)
+	}
+	for _, s := range signals {
+		srcs = append(srcs, s.pats...)
+	}
+	for _, d := range disclosures {
+		srcs = append(srcs, d.pats...)
+	}
+	for _, src := range srcs {
+		for _, w := range strings.FieldsFunc(crisisFragments.Replace(crisisFragments.Replace(src)), func(r rune) bool {
+			return r < 'a' || r > 'z'
+		}) {
+			// "kill" + "ing", a whole word of at least 5 letters
+			if len(w) >= 6 && strings.HasSuffix(w, "ing") {
+				m[w] = true
+			}
+		}
+	}
+	for _, w := range []string{"during", "nothing", "something", "anything", "everything", "morning", "evening", "thing", "bring", "sing", "king", "ring", "wing", "sting", "spring", "string"} {
+		delete(m, w) // their "-in" forms are words of their own, or not chat
+	}
+	return m
+}()
+
+// crisisFillers are dropped from the text the rules read: one inserted
+// "just" or "really" must not break a match ("i wish i just wouldnt wake
+// up"). A filler followed by punctuation stays.
+var crisisFillers = crisisWords("just jus really rly literally honestly actually seriously fucking fuckin fkn freaking friggin kinda totally simply even exactly lowkey genuinely truly")
+
+// dropFillers returns t without its filler words.
+func dropFillers(t string) string {
+	has := false
+	for w := range strings.FieldsSeq(t) {
+		if crisisFillers[w] {
+			has = true
+			break
+		}
+	}
+	if !has {
+		return t
+	}
+	var b strings.Builder
+	b.Grow(len(t))
+	for w := range strings.FieldsSeq(t) {
+		if crisisFillers[w] {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w)
+	}
+	return b.String()
 }
 
 // dyeMeansDie: "i want to dye" is "die"; "to dye my hair" is not.

@@ -14,6 +14,7 @@ func TestCorrectSpelling(t *testing.T) {
 		{"dye my hair stays", "i want to dye my hair", "i want to dye my hair"},
 		{"short words untouched", "i want to cut my hair", "i want to cut my hair"},
 		{"common neighbour untouched", "billing and willing", "billing and willing"},
+		{"waiting stays", "no more waiting", "no more waiting"},
 		{"punctuation kept", "myslef, tonite.", "myself, tonight."},
 	}
 	for _, tt := range tests {
