@@ -68,7 +68,11 @@ func (r *deliveryRig) awaitMessageWithin(d time.Duration, n int, want string) fa
 	}
 	m := r.slack.Messages(r.dm)[n]
 	if !strings.Contains(m.Text, want) {
-		r.t.Fatalf("message %d = %q, want %q", n, m.Text, want)
+		var all []string
+		for i, x := range r.slack.Messages(r.dm) {
+			all = append(all, fmt.Sprintf("%d: %.60q", i, x.Text))
+		}
+		r.t.Fatalf("message %d = %q, want %q; all:\n%s", n, m.Text, want, strings.Join(all, "\n"))
 	}
 	return m
 }
