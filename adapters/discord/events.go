@@ -157,22 +157,11 @@ func (a *Adapter) onComponent(i *discordgo.Interaction, user bot.UserID, u *disc
 			a.editClicked(i, content, comps)
 		}
 	}
-	msg := bot.Message{
-		ID:       i.ID,
-		Platform: platform,
-		User:     user,
-		UserName: displayName(u),
-		Direct:   true,
-		Text:     label,
-		Value:    value,
-		Ack:      verdict,
-	}
-	if i.GuildID == "" {
-		msg.Channel = i.ChannelID
-	} else {
+	msg := a.interactionMessage(p, u, label)
+	msg.Value, msg.Ack = value, verdict
+	if i.GuildID != "" {
 		// A prompt shown ephemerally in a guild (DMs closed): the replies
 		// go back through this interaction.
-		msg.Channel = a.knownDM(user)
 		msg.Ref = p.ref()
 		a.register(p)
 	}
@@ -234,24 +223,10 @@ func (a *Adapter) onCommand(i *discordgo.Interaction, user bot.UserID, u *discor
 		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
 	})
-	msg := bot.Message{
-		ID:       i.ID,
-		Platform: platform,
-		User:     user,
-		UserName: displayName(u),
-		// A slash command is a conversation with the bot alone: the
-		// replies are ephemeral, or in the DM.
-		Direct: true,
-		Text:   text,
-		Ref:    p.ref(),
-	}
-	if i.GuildID == "" {
-		msg.Channel = i.ChannelID
-	} else {
-		// Never the guild channel: replies that do not go back through
-		// the interaction go to the DM.
-		msg.Channel = a.knownDM(user)
-	}
+	// A slash command is a conversation with the bot alone: the replies
+	// are ephemeral (through the interaction), or in the DM.
+	msg := a.interactionMessage(p, u, text)
+	msg.Ref = p.ref()
 	a.register(p)
 	a.queue.Do(string(user), func(context.Context) {
 		defer a.unregister(p)
@@ -259,6 +234,19 @@ func (a *Adapter) onCommand(i *discordgo.Interaction, user bot.UserID, u *discor
 		err := a.handle(msg)
 		a.finish(a.workCtx, p, err)
 	})
+}
+
+// interactionMessage is the engine's message for an interaction: a
+// conversation with the bot alone, whose replies go to the DM — never to
+// a guild channel.
+func (a *Adapter) interactionMessage(p *pendingInteraction, u *discordgo.User, text string) bot.Message {
+	msg := bot.Message{ID: p.i.ID, Platform: platform, User: p.user, UserName: displayName(u), Direct: true, Text: text}
+	if p.i.GuildID == "" {
+		msg.Channel = p.i.ChannelID
+	} else {
+		msg.Channel = a.knownDM(p.user)
+	}
+	return msg
 }
 
 // handle gives one message to the engine.
