@@ -107,6 +107,7 @@ type Engine struct {
 	kept      []Flag
 	keptCount atomic.Int64
 	lostFlags atomic.Int64
+	stats     engineStats
 
 	mu       sync.RWMutex
 	adapters map[string]Adapter
@@ -310,6 +311,9 @@ func (e *Engine) apply(ctx context.Context, msg Message, fn func(*turn)) ([]Outb
 		err = t.save(ctx, owed)
 		switch ErrorCode(err) {
 		case "":
+			for _, c := range t.counts {
+				c.Add(1)
+			}
 			if t.refused {
 				return owed, Refused, nil
 			}

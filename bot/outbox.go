@@ -127,8 +127,10 @@ func (e *Engine) deliver(ctx context.Context, entries []Outbound) error {
 		err := e.sendEntry(ctx, o)
 		switch {
 		case err == nil:
+			e.stats.sent.Add(1)
 			done = append(done, o.ID)
 		case permanent(err):
+			e.stats.sendRefused.Add(1)
 			e.log.Warn("message refused by the platform, dropped", "user", o.Reply.User, "platform", o.Platform,
 				"entry", o.ID, "code", ErrorCode(err), "err", err)
 			done = append(done, o.ID)
@@ -136,6 +138,7 @@ func (e *Engine) deliver(ctx context.Context, entries []Outbound) error {
 			e.log.Warn("message not delivered, kept in the outbox", "user", o.Reply.User, "platform", o.Platform,
 				"entry", o.ID, "err", err)
 			failed = err
+			e.stats.sendFailed.Add(1)
 			e.retryLater(o.Owner)
 		}
 		if failed != nil {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/peerbot/peerbot/flows"
@@ -217,6 +218,7 @@ func (t *turn) scheduledStart(id, entry string, due time.Time) {
 		return
 	case t.now.Sub(due) > t.e.grace:
 		t.e.log.Info("scheduled start skipped: too late after downtime", "user", t.msg.User, "flow", id, "due", due)
+		t.counts = append(t.counts, &t.e.stats.missedDowntime)
 		return
 	case t.st.Prompted[id] == day, f.Checkin && t.st.Streak.LastDay == day:
 		return
@@ -230,6 +232,7 @@ func (t *turn) scheduledStart(id, entry string, due time.Time) {
 	}
 	t.st.Prompted[id] = day
 	t.startFlow(f)
+	t.counts = append(t.counts, &t.e.stats.scheduled)
 	if s := t.st.Session; s != nil && s.Flow == id && f.Schedule != nil {
 		if f.Schedule.RemindAfter > 0 {
 			t.timers = append(t.timers, timer{name: timerRemind + ":" + s.ID, due: t.now.Add(f.Schedule.RemindAfter)})
@@ -248,6 +251,7 @@ func (t *turn) remind(session string) {
 		return
 	}
 	t.reask("Just a gentle nudge, no pressure — whenever you're ready:")
+	t.counts = append(t.counts, &t.e.stats.reminders)
 }
 
 // expire closes the run that set the timer if it is still unfinished: it
@@ -262,6 +266,7 @@ func (t *turn) expire(session string) {
 	t.st.Session = nil
 	t.st.Missed++
 	t.changed = true
+	t.counts = append(t.counts, &t.e.stats.expired)
 	if t.st.Missed == t.e.missedDays {
 		t.flags = append(t.flags, Flag{
 			ID: t.e.newFlagID(t.now), User: t.msg.User, Flow: s.Flow, Rule: "missed",
@@ -445,6 +450,7 @@ func (t *turn) followupStart(id, entry string) {
 		return
 	}
 	t.startFlow(f)
+	t.counts = append(t.counts, &t.e.stats.followups)
 }
 
 // dayText shows a stored date answer as words ("Friday 6 November"); any
@@ -454,4 +460,33 @@ func dayText(s string) string {
 		return d.Format("Monday 2 January")
 	}
 	return s
+}
+
+// engineStats count what the schedule and the sender did, for metrics.
+type engineStats struct {
+	scheduled, followups, reminders, expired, missedDowntime atomic.Int64
+	sent, sendFailed, sendRefused                            atomic.Int64
+}
+
+// Stats is a snapshot of what the engine has done since New, for metrics.
+type Stats struct {
+	// ScheduledStarts and FollowUps are flows begun on schedule and as a
+	// goal's follow-up; Reminders the gentle reminders sent; Expired the
+	// runs closed unanswered; SkippedAfterDowntime the starts that fell
+	// due too long before peerbot came back.
+	ScheduledStarts, FollowUps, Reminders, Expired, SkippedAfterDowntime int64
+	// Sent, SendFailed and SendRefused count outbox deliveries: taken by
+	// the platform, failed past their deadline (kept, to be retried), and
+	// refused for good (dropped).
+	Sent, SendFailed, SendRefused int64
+}
+
+// Stats returns the engine's counts so far.
+func (e *Engine) Stats() Stats {
+	s := &e.stats
+	return Stats{
+		ScheduledStarts: s.scheduled.Load(), FollowUps: s.followups.Load(), Reminders: s.reminders.Load(),
+		Expired: s.expired.Load(), SkippedAfterDowntime: s.missedDowntime.Load(),
+		Sent: s.sent.Load(), SendFailed: s.sendFailed.Load(), SendRefused: s.sendRefused.Load(),
+	}
 }

@@ -70,6 +70,10 @@ type Store interface {
 	// claimer has each at a time.
 	ClaimWakes(ctx context.Context, lease time.Duration, limit int) ([]UserID, error)
 
+	// OutboxStats counts what every outbox holds, for metrics: it may look
+	// at every user, so callers cache it.
+	OutboxStats(ctx context.Context) (OutboxStats, error)
+
 	// PeekWakes returns up to limit people with the earliest wakes, and
 	// when, without claiming anything (for "peerbot schedule").
 	PeekWakes(ctx context.Context, limit int) ([]Wake, error)
@@ -106,6 +110,26 @@ type Save struct {
 	// AnyVersion skips the version check: for a save that only appends
 	// (flags kept through a store outage), with State nil.
 	AnyVersion bool
+}
+
+// OutboxStats is what the outboxes hold: messages not yet delivered (and
+// when the oldest was written), and timers waiting to fall due.
+type OutboxStats struct {
+	Messages int
+	Oldest   time.Time
+	Timers   int
+}
+
+// Add counts one entry.
+func (s *OutboxStats) Add(o Outbound) {
+	if o.Timer != "" {
+		s.Timers++
+		return
+	}
+	s.Messages++
+	if s.Oldest.IsZero() || o.Created.Before(s.Oldest) {
+		s.Oldest = o.Created
+	}
 }
 
 // Wake is one entry of the wake index: when to look at a person's outbox.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	crisispkg "github.com/peerbot/peerbot/bot/crisis"
@@ -31,6 +32,8 @@ type turn struct {
 	refused bool
 	// expired is set when this turn closed a session that ran out of time.
 	expired bool
+	// counts are the Stats the turn adds to once it is saved.
+	counts []*atomic.Int64
 	// timers are durable timers the turn sets, saved with its replies.
 	timers []timer
 	// safetyClick is "yes" or "no" when the message is a click on a safety

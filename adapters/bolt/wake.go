@@ -219,3 +219,28 @@ func (s *Store) PeekWakes(ctx context.Context, limit int) ([]bot.Wake, error) {
 	}
 	return out, nil
 }
+
+// OutboxStats counts every outbox's entries; see bot.Store.
+func (s *Store) OutboxStats(ctx context.Context) (bot.OutboxStats, error) {
+	var st bot.OutboxStats
+	if err := s.check(ctx); err != nil {
+		return st, err
+	}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
+			if s.isAcked(k) {
+				return nil
+			}
+			var o bot.Outbound
+			if err := json.Unmarshal(v, &o); err != nil {
+				return damaged("outbox", err)
+			}
+			st.Add(o)
+			return nil
+		})
+	})
+	if err != nil {
+		return bot.OutboxStats{}, s.ioError(err, "read")
+	}
+	return st, nil
+}

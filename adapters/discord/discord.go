@@ -216,6 +216,7 @@ type Adapter struct {
 	// onTimeAcks and lateAcks count clicks acknowledged with the engine's
 	// verdict and at the deadline before it (see onComponent).
 	onTimeAcks, lateAcks atomic.Int64
+	reconnects           atomic.Int64 // gateway connections lost and made again
 }
 
 var _ bot.Adapter = (*Adapter)(nil)
@@ -484,6 +485,7 @@ func (a *Adapter) onConnect(s *discordgo.Session, _ *discordgo.Connect) {
 
 func (a *Adapter) onDisconnect(s *discordgo.Session, _ *discordgo.Disconnect) {
 	if !a.stopping.Load() {
+		a.reconnects.Add(1)
 		a.log.Info("discord: gateway disconnected; reconnecting", "shard", s.ShardID)
 	}
 }

@@ -9,3 +9,7 @@ func (a *Adapter) Connected() bool {
 
 // RateLimitWaits counts the 429s that discordgo waited out, since New.
 func (a *Adapter) RateLimitWaits() int64 { return a.rateLimits.Load() }
+
+// Reconnects counts gateway connections lost (not by shutting down) and
+// made again, since New.
+func (a *Adapter) Reconnects() int64 { return a.reconnects.Load() }

@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -163,4 +164,43 @@ func (s *Store) PeekWakes(ctx context.Context, limit int) ([]bot.Wake, error) {
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+// OutboxStats counts every outbox's entries, with a SCAN over every
+// primary; see bot.Store.
+func (s *Store) OutboxStats(ctx context.Context) (bot.OutboxStats, error) {
+	var st bot.OutboxStats
+	if err := s.check(ctx); err != nil {
+		return st, err
+	}
+	var mu sync.Mutex
+	count := func(ctx context.Context, c goredis.Cmdable) error {
+		iter := c.Scan(ctx, 0, s.prefix+"{u:*}:outbox", 1000).Iterator()
+		for iter.Next(ctx) {
+			vals, err := c.HVals(ctx, iter.Val()).Result()
+			if err != nil {
+				return err
+			}
+			for _, v := range vals {
+				o, err := parseOutboxEntry(v)
+				if err != nil {
+					return damaged("outbox", err)
+				}
+				mu.Lock()
+				st.Add(o)
+				mu.Unlock()
+			}
+		}
+		return iter.Err()
+	}
+	var err error
+	if cc, ok := s.rdb.(*goredis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error { return count(ctx, c) })
+	} else {
+		err = count(ctx, s.rdb)
+	}
+	if err != nil {
+		return bot.OutboxStats{}, s.fail(err)
+	}
+	return st, nil
 }

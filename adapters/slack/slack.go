@@ -189,6 +189,9 @@ type Adapter struct {
 
 	retries atomic.Int64 // writes retried after a 429 (for tests and metrics)
 	acks    ackStats
+	// reconnects counts Socket Mode connections made again after one
+	// was lost or rotated.
+	reconnects atomic.Int64
 
 	listen func(network, addr string) (net.Listener, error) // net.Listen
 	addr   atomic.Value                                     // string: HTTP mode's listening address

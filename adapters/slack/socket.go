@@ -84,6 +84,7 @@ func (a *Adapter) onSocketEvent(sm *socketmode.Client, evt socketmode.Event) {
 		if n == 0 {
 			a.log.Info("socket mode connected")
 		} else {
+			a.reconnects.Add(1)
 			a.log.Info("socket mode reconnected", "reconnects", n)
 		}
 	case socketmode.EventTypeConnectionError:

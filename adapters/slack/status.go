@@ -16,3 +16,7 @@ func (a *Adapter) Connected() bool {
 // RateLimitWaits counts the writes that Slack answered with 429 and that
 // were waited out and retried, since New.
 func (a *Adapter) RateLimitWaits() int64 { return a.retries.Load() }
+
+// Reconnects counts Socket Mode connections made again after the first,
+// since New.
+func (a *Adapter) Reconnects() int64 { return a.reconnects.Load() }

@@ -73,6 +73,7 @@ func Run(t *testing.T, newStore func(t *testing.T) bot.Store) {
 		{"OutboxAckRemoves", testOutboxAckRemoves},
 		{"OutboxClaimOneUser", testOutboxClaimOneUser},
 		{"OutboxNext", testOutboxNext},
+		{"OutboxStats", testOutboxStats},
 		{"WakeIndex", testWakeIndex},
 		{"WakeAskedWhileClaimed", testWakeAskedWhileClaimed},
 		{"WakeClaimTakenOver", testWakeClaimTakenOver},

@@ -33,6 +33,24 @@ func doneWake(t *testing.T, s bot.Store, u bot.UserID, next time.Time) {
 	}
 }
 
+func testOutboxStats(t *testing.T, s bot.Store) {
+	if st, err := s.OutboxStats(ctx(t)); err != nil || st.Messages != 0 || st.Timers != 0 {
+		t.Fatalf("empty store: %+v, %v", st, err)
+	}
+	past := time.Now().Add(-time.Minute)
+	timer := entry(bob, 3, time.Now().Add(time.Hour))
+	timer.Timer = "begin:daily-checkin"
+	save(t, s, bot.Save{User: alice, AnyVersion: true, Outbox: []bot.Outbound{entry(alice, 1, past), entry(alice, 2, past)}})
+	save(t, s, bot.Save{User: bob, AnyVersion: true, Outbox: []bot.Outbound{timer}})
+	if err := s.AckOutbox(ctx(t), alice, entry(alice, 1, past).ID); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.OutboxStats(ctx(t))
+	if err != nil || st.Messages != 1 || st.Timers != 1 || !st.Oldest.Equal(t0) {
+		t.Fatalf("OutboxStats = %+v, %v; want 1 message written at %v and 1 timer", st, err, t0)
+	}
+}
+
 func testOutboxNext(t *testing.T, s bot.Store) {
 	if next, err := s.OutboxNext(ctx(t), alice); err != nil || !next.IsZero() {
 		t.Fatalf("OutboxNext of an empty outbox = %v, %v; want zero", next, err)

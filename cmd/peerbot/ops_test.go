@@ -280,6 +280,21 @@ func TestRunServesHealthReadinessAndMetrics(t *testing.T) {
 	if got := metric(t, after, `peerbot_flags_kept_in_memory`); got != 0 {
 		t.Errorf("flags kept in memory = %v, want 0", got)
 	}
+	// The outbox's deliveries, and what the outboxes hold: the replies all
+	// went out; the scheduled starts wait as timers.
+	if got := metric(t, after, `peerbot_deliveries_total{outcome="sent"}`); got < 4 {
+		t.Errorf("deliveries sent = %v, want at least 4", got)
+	}
+	// The outboxes are counted every few seconds at most.
+	counted := rb.awaitMetrics(func(m string) bool { return metric(t, m, `peerbot_outbox_timers`) >= 1 })
+	if got := metric(t, counted, `peerbot_outbox_messages`); got != 0 {
+		t.Errorf("outbox messages = %v, want 0 after every reply went out", got)
+	}
+	for _, want := range []string{`peerbot_prompts_scheduled_total 0`, `peerbot_reminders_total 0`, `peerbot_reconnects_total{platform="slack"} 0`} {
+		if !strings.Contains(after, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 	for _, want := range []string{`peerbot_platform_connected{platform="slack"} 1`, `peerbot_build_info{version=`} {
 		if !strings.Contains(after, want) {
 			t.Errorf("/metrics lacks %q", want)

@@ -25,6 +25,8 @@ type platform interface {
 	// AckStats counts deliveries acknowledged once their effect was
 	// saved, and at the deadline before it (metrics).
 	AckStats() (onTime, late int64)
+	// Reconnects counts connections made again (metrics).
+	Reconnects() int64
 }
 
 // httpPlatform is a platform that may take requests from its platform on

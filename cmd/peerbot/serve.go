@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -61,6 +62,9 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 	); err != nil {
 		return err
 	}
+	if err := engineMetrics(metrics, a); err != nil {
+		return err
+	}
 
 	ps, err := a.platforms(metrics)
 	if err != nil {
@@ -79,6 +83,9 @@ func serve(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
 			}),
 			metrics.CounterFunc("rate_limit_waits_total", "Requests the platform answered with 429 (rate limited), waited out and retried.", labels, func() float64 {
 				return float64(p.RateLimitWaits())
+			}),
+			metrics.CounterFunc("reconnects_total", "Connections to the platform lost and made again.", labels, func() float64 {
+				return float64(p.Reconnects())
 			}),
 			metrics.CounterFunc("acks_after_save_total", "Deliveries (Slack events, clicks and commands; Discord clicks) acknowledged once their effect was saved.", labels, func() float64 {
 				onTime, _ := p.AckStats()
@@ -170,3 +177,51 @@ func storePinger(store bot.Store) health.Pinger {
 		return err
 	})
 }
+
+// engineMetrics registers what the engine counts (the schedule, the
+// outbox's deliveries) and what the outboxes hold. The outboxes are
+// counted at most every outboxStatsEvery: on Redis that is a SCAN.
+func engineMetrics(metrics *promadapter.Metrics, a *app) error {
+	stat := func(f func(bot.Stats) int64) func() float64 {
+		return func() float64 { return float64(f(a.engine.Stats())) }
+	}
+	var mu sync.Mutex
+	var cached bot.OutboxStats
+	var at time.Time
+	outbox := func(f func(bot.OutboxStats) float64) func() float64 {
+		return func() float64 {
+			mu.Lock()
+			defer mu.Unlock()
+			if time.Since(at) > outboxStatsEvery {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if st, err := a.store.OutboxStats(ctx); err == nil {
+					cached, at = st, time.Now()
+				}
+			}
+			return f(cached)
+		}
+	}
+	return errors.Join(
+		metrics.CounterFunc("prompts_scheduled_total", "Flows begun on schedule.", nil, stat(func(s bot.Stats) int64 { return s.ScheduledStarts })),
+		metrics.CounterFunc("followups_total", "Follow-up flows begun the day after a goal's date.", nil, stat(func(s bot.Stats) int64 { return s.FollowUps })),
+		metrics.CounterFunc("reminders_total", "Gentle reminders sent for unanswered scheduled prompts.", nil, stat(func(s bot.Stats) int64 { return s.Reminders })),
+		metrics.CounterFunc("checkins_expired_total", "Scheduled runs closed unanswered (missed).", nil, stat(func(s bot.Stats) int64 { return s.Expired })),
+		metrics.CounterFunc("prompts_skipped_after_downtime_total", "Scheduled starts skipped because they fell due longer than schedule_grace before peerbot was back.", nil, stat(func(s bot.Stats) int64 { return s.SkippedAfterDowntime })),
+		metrics.CounterFunc("deliveries_total", "Outbox messages taken by their platform.", map[string]string{"outcome": "sent"}, stat(func(s bot.Stats) int64 { return s.Sent })),
+		metrics.CounterFunc("deliveries_total", "Outbox messages taken by their platform.", map[string]string{"outcome": "failed"}, stat(func(s bot.Stats) int64 { return s.SendFailed })),
+		metrics.CounterFunc("deliveries_total", "Outbox messages taken by their platform.", map[string]string{"outcome": "refused"}, stat(func(s bot.Stats) int64 { return s.SendRefused })),
+		metrics.GaugeFunc("outbox_messages", "Messages owed and not yet delivered, in every outbox.", nil, outbox(func(s bot.OutboxStats) float64 { return float64(s.Messages) })),
+		metrics.GaugeFunc("outbox_oldest_age_seconds", "Age of the oldest message not yet delivered; 0 when there is none.", nil, outbox(func(s bot.OutboxStats) float64 {
+			if s.Oldest.IsZero() {
+				return 0
+			}
+			return time.Since(s.Oldest).Seconds()
+		})),
+		metrics.GaugeFunc("outbox_timers", "Timers waiting to fall due (scheduled starts, reminders, safety checks).", nil, outbox(func(s bot.OutboxStats) float64 { return float64(s.Timers) })),
+	)
+}
+
+// outboxStatsEvery bounds how often /metrics counts the outboxes (on
+// Redis, a SCAN): scrapes closer together see the same figures.
+const outboxStatsEvery = 5 * time.Second
