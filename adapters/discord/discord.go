@@ -217,6 +217,9 @@ type Adapter struct {
 	// verdict and at the deadline before it (see onComponent).
 	onTimeAcks, lateAcks atomic.Int64
 	reconnects           atomic.Int64 // gateway connections lost and made again
+	// live counts gateway connections up now; shards how many there
+	// should be (see Connected).
+	live, shards atomic.Int64
 }
 
 var _ bot.Adapter = (*Adapter)(nil)
@@ -338,6 +341,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	}
 	var sessions []gateway
 	defer func() { a.shutdown(sessions) }()
+	a.shards.Store(int64(len(plan.shards)))
 	for i, sh := range plan.shards {
 		if i > 0 && i%plan.concurrency == 0 {
 			// Discord lets max_concurrency shards identify per 5 seconds.
@@ -477,6 +481,7 @@ func (a *Adapter) onReady(s *discordgo.Session, r *discordgo.Ready) {
 }
 
 func (a *Adapter) onConnect(s *discordgo.Session, _ *discordgo.Connect) {
+	a.live.Add(1)
 	if a.stopping.Load() {
 		// A reconnect that raced with shutdown: close it again.
 		go func() { _ = s.Close() }()
@@ -484,6 +489,7 @@ func (a *Adapter) onConnect(s *discordgo.Session, _ *discordgo.Connect) {
 }
 
 func (a *Adapter) onDisconnect(s *discordgo.Session, _ *discordgo.Disconnect) {
+	a.live.Add(-1)
 	if !a.stopping.Load() {
 		a.reconnects.Add(1)
 		a.log.Info("discord: gateway disconnected; reconnecting", "shard", s.ShardID)

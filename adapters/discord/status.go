@@ -1,10 +1,11 @@
 package discord
 
-// Connected reports whether the gateway has said READY to this adapter and
-// Run has not begun to shut down. discordgo reconnects and resumes on its
-// own; a session that is reconnecting still counts as connected.
+// Connected reports whether every shard's gateway connection is up now,
+// the gateway has said READY, and Run has not begun to shut down. A shard
+// that is reconnecting (discordgo does it on its own) makes it false until
+// it is back.
 func (a *Adapter) Connected() bool {
-	return a.self() != "" && !a.stopping.Load()
+	return a.self() != "" && !a.stopping.Load() && a.shards.Load() > 0 && a.live.Load() >= a.shards.Load()
 }
 
 // RateLimitWaits counts the 429s that discordgo waited out, since New.

@@ -18,6 +18,10 @@ func TestConnected(t *testing.T) {
 	if !a.Connected() {
 		t.Error("not Connected after the gateway said READY")
 	}
+	// The gateway connection lost: discordgo reconnects and resumes; one
+	// reconnect counted, connected again after it.
+	h.fake.Drop(0)
+	h.await("the reconnect", func() bool { return a.Reconnects() == 1 && a.Connected() && h.fake.Connected(0) })
 	h.stop()
 	if a.Connected() {
 		t.Error("Connected after Run returned")

@@ -192,6 +192,8 @@ type Adapter struct {
 	// reconnects counts Socket Mode connections made again after one
 	// was lost or rotated.
 	reconnects atomic.Int64
+	// socketUp: the Socket Mode websocket is connected now.
+	socketUp atomic.Bool
 
 	listen func(network, addr string) (net.Listener, error) // net.Listen
 	addr   atomic.Value                                     // string: HTTP mode's listening address

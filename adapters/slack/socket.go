@@ -81,13 +81,17 @@ func (a *Adapter) onSocketEvent(sm *socketmode.Client, evt socketmode.Event) {
 		if c, ok := evt.Data.(*socketmode.ConnectedEvent); ok {
 			n = c.ConnectionCount
 		}
+		a.socketUp.Store(true)
 		if n == 0 {
 			a.log.Info("socket mode connected")
 		} else {
 			a.reconnects.Add(1)
 			a.log.Info("socket mode reconnected", "reconnects", n)
 		}
+	case socketmode.EventTypeConnecting:
+		a.socketUp.Store(false)
 	case socketmode.EventTypeConnectionError:
+		a.socketUp.Store(false)
 		if e, ok := evt.Data.(*slackgo.ConnectionErrorEvent); ok {
 			a.log.Warn("socket mode: cannot connect, retrying", "attempt", e.Attempt, "in", e.Backoff, "err", e.ErrorObj)
 		}
@@ -96,6 +100,7 @@ func (a *Adapter) onSocketEvent(sm *socketmode.Client, evt socketmode.Event) {
 	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
 		a.log.Warn("socket mode: connection error", "type", string(evt.Type))
 	case socketmode.EventTypeDisconnect:
+		a.socketUp.Store(false)
 		a.log.Info("socket mode: Slack asked to reconnect")
 	default:
 		a.log.Debug("socket mode", "type", string(evt.Type))

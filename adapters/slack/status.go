@@ -1,13 +1,13 @@
 package slack
 
 // Connected reports whether the adapter is connected to Slack: Run's
-// auth.test has succeeded and Run has not returned. It does not follow the
-// Socket Mode websocket itself, which slack-go reconnects on its own: a
-// socket that is reconnecting still counts as connected.
+// auth.test has succeeded, Run has not returned, and in Socket Mode the
+// websocket is up now (slack-go reconnects it on its own; until it is
+// back, this is false).
 func (a *Adapter) Connected() bool {
 	select {
 	case <-a.ready:
-		return a.base.Err() == nil
+		return a.base.Err() == nil && (a.cfg.Mode != ModeSocket || a.socketUp.Load())
 	default:
 		return false
 	}

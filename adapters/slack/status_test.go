@@ -26,6 +26,19 @@ func TestConnected(t *testing.T) {
 	if !fake.Wait(waitFor, a.Connected) {
 		t.Error("not Connected after auth.test")
 	}
+	// The websocket lost, and Slack refusing the next connection twice:
+	// not connected until it is back; then one reconnect counted.
+	fake.InjectStatus("apps.connections.open", 2, 503)
+	fake.DropConnection()
+	if !fake.Wait(waitFor, func() bool { return !a.Connected() }) {
+		t.Error("still Connected with the websocket down")
+	}
+	if !fake.Wait(waitFor, a.Connected) {
+		t.Error("not Connected again after the reconnect")
+	}
+	if n := a.Reconnects(); n != 1 {
+		t.Errorf("Reconnects = %d, want 1", n)
+	}
 	cancel()
 	select {
 	case err := <-done:
