@@ -114,7 +114,7 @@ func (t *turn) nextStart(f *flows.Flow) time.Time {
 			return at
 		}
 		day := at.In(t.loc).Format(time.DateOnly)
-		done := t.st.Prompted[f.ID] == day || f.Checkin && t.st.Streak.LastDay == day
+		done := t.st.Prompted[f.ID] == day || t.checkedInByHand(f, day)
 		if !done {
 			if q := t.quietHours().Defer(at, t.loc); !q.IsZero() {
 				return q
@@ -134,6 +134,14 @@ func (t *turn) quietHours() QuietHours {
 		}
 	}
 	return t.e.quiet
+}
+
+// checkedInByHand reports whether the daily check-in was already done on
+// day (by hand, or "not today"): then its scheduled start that day is not
+// sent. Only the daily check-in: a daily check-in on a Sunday does not
+// stand in for the weekly one.
+func (t *turn) checkedInByHand(f *flows.Flow, day string) bool {
+	return f.ID == DefaultFlow && t.st.Streak.LastDay == day
 }
 
 // reschedule makes the person's scheduled starts match what their state
@@ -220,7 +228,7 @@ func (t *turn) scheduledStart(id, entry string, due time.Time) {
 		t.e.log.Info("scheduled start skipped: too late after downtime", "user", t.msg.User, "flow", id, "due", due)
 		t.counts = append(t.counts, &t.e.stats.missedDowntime)
 		return
-	case t.st.Prompted[id] == day, f.Checkin && t.st.Streak.LastDay == day:
+	case t.st.Prompted[id] == day, t.checkedInByHand(f, day):
 		return
 	case t.st.Session != nil && t.st.Session.Flow == id:
 		return // still in it

@@ -424,3 +424,23 @@ func TestPlaceScheduledStart(t *testing.T) {
 		t.Fatalf("swept again: %+v", got)
 	}
 }
+
+// TestDailyCheckinDoesNotStandInForTheWeekly: a daily check-in done on a
+// Sunday morning does not stop the weekly one at 10:00.
+func TestDailyCheckinDoesNotStandInForTheWeekly(t *testing.T) {
+	h := newHarness(t) // Monday 2026-11-02
+	h.checkedIn()
+	h.until(t, "2026-11-08 08:00:00") // Sunday
+	h.say("checkin")
+	h.say("not today")
+	h.rec.take()
+	h.until(t, "2026-11-08 09:00:05")
+	if got := h.sweep(); mentions(got, "How are you feeling today?") {
+		t.Fatalf("the daily check-in came after one by hand: %+v", got)
+	}
+	h.until(t, "2026-11-08 10:00:05")
+	got := h.sweep()
+	if len(got) == 0 || strings.Contains(got[0].Text, "How are you feeling today?") {
+		t.Fatalf("Sunday 10:00: %+v, want the weekly wellbeing check-in", got)
+	}
+}
