@@ -2,6 +2,8 @@ package bot
 
 import (
 	"fmt"
+	"github.com/peerbot/peerbot/bot/resources"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -101,8 +103,13 @@ var commandTable = []commandSpec{
 		help: "stop all check-ins and reminders", run: func(t *turn, _ string) { t.stop() }},
 	{name: cmdTimezone, words: []string{"time zone", "tz"}, arg: "<Area/City>", optionalArg: true, reask: true, slash: true,
 		help: `set your timezone, e.g. "timezone Europe/London"`, run: (*turn).timezone},
-	{name: cmdResources, words: []string{"resource", "crisis"}, beforeConsent: true, reask: true, slash: true,
-		help: "people you can reach right now", run: func(t *turn, _ string) { t.say(t.e.resourcesText()) }},
+	{name: cmdResources, words: []string{"resource", "crisis"}, arg: "[what]", optionalArg: true, beforeConsent: true, reask: true, slash: true,
+		accepts: func(a string) bool {
+			a = strings.TrimPrefix(strings.ToLower(a), "for ")
+			return slices.Contains(resources.Tags, a)
+		},
+		help: `people you can reach right now, and other help: "resources housing", "resources meetings"`,
+		run:  func(t *turn, what string) { t.say(t.e.resourcesFor(what)) }},
 	{name: cmdMyData, words: []string{"mydata", "export", "export my data"}, beforeConsent: true, reask: true, slash: true,
 		help: "see everything I keep about you", run: func(t *turn, _ string) { t.myData() }},
 	{name: cmdDelete, words: []string{"deletemydata"}, beforeConsent: true,

@@ -2,6 +2,8 @@ package bot
 
 import (
 	"fmt"
+	"github.com/peerbot/peerbot/bot/resources"
+	"slices"
 	"strings"
 
 	crisispkg "github.com/peerbot/peerbot/bot/crisis"
@@ -156,6 +158,31 @@ func (e *Engine) crisisText(flagged bool) string {
 	return "Thank you for telling me. What you're feeling matters, and you don't have to go through it alone.\n\n" +
 		"You can talk to someone right now:\n" + e.bulletResources() + "\n\n" +
 		told + " I'm still here, and you can keep writing to me."
+}
+
+// resourcesFor answers "resources" and "resources <what>": the crisis lines
+// always first, then the directory's services about what (all of them
+// when what is empty).
+func (e *Engine) resourcesFor(what string) string {
+	text := e.resourcesText()
+	what = strings.TrimSpace(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(what)), "for "))
+	var lines []string
+	for _, r := range e.directory.Find(what) {
+		if what == "" && slices.Contains(r.Tags, "crisis") {
+			continue // the crisis lines above say it
+		}
+		lines = append(lines, "• "+r.Text())
+	}
+	tags := strings.Join(slices.DeleteFunc(slices.Clone(resources.Tags), func(t string) bool { return t == "crisis" }), ", ")
+	switch {
+	case len(lines) == 0 && what != "":
+		return text + fmt.Sprintf("\n\nI don't have anything listed for %q yet. Try one of: %s.", what, tags)
+	case len(lines) == 0:
+		return text
+	case what == "":
+		return text + "\n\nOther help:\n" + strings.Join(lines, "\n") + fmt.Sprintf("\n\nSay \"resources housing\" (or %s) to see one kind.", tags)
+	}
+	return text + fmt.Sprintf("\n\nFor %q:\n", what) + strings.Join(lines, "\n")
 }
 
 func (e *Engine) resourcesText() string {

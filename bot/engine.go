@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/peerbot/peerbot/bot/resources"
 	"hash/fnv"
 	"log/slog"
 	"reflect"
@@ -38,6 +39,9 @@ type Options struct {
 	DefaultTimezone string
 	// CrisisResources replaces DefaultCrisisResources when not empty.
 	CrisisResources []string
+	// Directory is the community's resources directory ("resources
+	// housing"); default resources.Builtin().
+	Directory *resources.Directory
 	// FlagsReach says who receives the flags the engine raises, in the
 	// words the bot uses with the person: a singular noun phrase such as
 	// "a mentor" or "the mentors' team". Empty, the default, means that
@@ -85,6 +89,7 @@ type Engine struct {
 	retention   int
 	defaultTZ   *time.Location
 	resources   []string
+	directory   *resources.Directory
 	flagsReach  string
 	safetyAfter time.Duration
 	// The schedule: parsed specs, quiet hours, grace, missed days.
@@ -167,6 +172,10 @@ func New(o Options) (*Engine, error) {
 	}
 	if len(e.resources) == 0 {
 		e.resources = DefaultCrisisResources
+	}
+	e.directory = o.Directory
+	if e.directory == nil {
+		e.directory = resources.Builtin()
 	}
 	if o.DefaultTimezone != "" {
 		loc, err := time.LoadLocation(o.DefaultTimezone)

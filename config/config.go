@@ -48,6 +48,10 @@ type Config struct {
 	// FlowsDir holds extra flows, and flows that replace built-in ones of
 	// the same id; "" means the built-in flows only.
 	FlowsDir string `yaml:"flows_dir" config:"path"`
+	// ResourcesFile is the community's resources directory (YAML: a list
+	// of services with name, helps, reach, hours, locale and tags); ""
+	// means the built-in one.
+	ResourcesFile string `yaml:"resources_file" config:"path"`
 	// Timezone is the IANA time zone given to new users until they set
 	// their own; default "UTC".
 	Timezone string `yaml:"timezone"`

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/peerbot/peerbot/bot/resources"
 	"io"
 	"log/slog"
 	"os"
@@ -118,6 +119,13 @@ func loadConfig(s settings, defaultLevel string) (*config.Config, error) {
 // loaded first, so that a broken flow creates no data file. rec, when not
 // nil, observes the engine's store calls.
 func open(ctx context.Context, cfg *config.Config, log, retryLog *slog.Logger, flowID string, rec observe.Recorder) (*app, error) {
+	dir := resources.Builtin()
+	if cfg.ResourcesFile != "" {
+		var err error
+		if dir, err = resources.Load(cfg.ResourcesFile); err != nil {
+			return nil, err
+		}
+	}
 	set := flows.Builtin()
 	if cfg.FlowsDir != "" {
 		extra, err := flows.LoadDir(cfg.FlowsDir)
@@ -137,7 +145,9 @@ func open(ctx context.Context, cfg *config.Config, log, retryLog *slog.Logger, f
 	if rec != nil {
 		engineStore = observe.Store(store, rec)
 	}
-	engine, err := bot.New(engineOptions(cfg, engineStore, set, log))
+	o := engineOptions(cfg, engineStore, set, log)
+	o.Directory = dir
+	engine, err := bot.New(o)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -304,8 +314,15 @@ func validateCommand(args []string, stdout, stderr io.Writer) error {
 		cfg, err := config.Load(path)
 		if err != nil {
 			errs = append(errs, err)
-		} else if cfg.FlowsDir != "" {
+			return
+		}
+		if cfg.FlowsDir != "" {
 			flowPaths = append(flowPaths, cfg.FlowsDir)
+		}
+		if cfg.ResourcesFile != "" {
+			if _, err := resources.Load(cfg.ResourcesFile); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	paths := fs.Args()
@@ -331,6 +348,11 @@ func validateCommand(args []string, stdout, stderr io.Writer) error {
 			case kind == kindConfig:
 				checked++
 				checkConfig(f)
+			case kind == kindResources:
+				checked++
+				if _, err := resources.Load(f); err != nil {
+					errs = append(errs, err)
+				}
 			default:
 				flowPaths = append(flowPaths, f)
 			}
@@ -381,8 +403,9 @@ func yamlFiles(path string) ([]string, error) {
 
 // Kinds of file validate knows.
 const (
-	kindFlow   = "flow"
-	kindConfig = "config"
+	kindFlow      = "flow"
+	kindConfig    = "config"
+	kindResources = "resources"
 )
 
 // fileKind tells a config file from a flow file by its top-level keys: a
@@ -403,6 +426,8 @@ func fileKind(path string) (string, error) {
 		switch {
 		case k == "id" || k == "steps":
 			return kindFlow, nil
+		case k == "resources" && len(keys) == 1:
+			return kindResources, nil
 		case config.IsTopLevelKey(k):
 			configKeys++
 		}
