@@ -61,12 +61,12 @@ func TestSlashCommandsRegistered(t *testing.T) {
 				if !slices.Equal(names, commandNames) {
 					t.Errorf("commands = %v, want %v", names, commandNames)
 				}
-				for _, name := range []string{"time", "days", "quiet", "pause", "timezone"} {
+				for _, name := range []string{"time", "days", "quiet", "pause", "timezone", "resources"} {
 					if !slices.Equal(opts[name], []string{"text"}) {
 						t.Errorf("/%s options = %v, want one optional text", name, opts[name])
 					}
 				}
-				if len(opts) != 5 {
+				if len(opts) != 6 {
 					t.Errorf("options = %v", opts)
 				}
 			}
