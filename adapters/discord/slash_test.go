@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"github.com/bwmarrin/discordgo"
 	"slices"
 	"strings"
 	"testing"
@@ -222,4 +223,28 @@ func TestSlashCommands(t *testing.T) {
 			t.Errorf("callback = %+v, want an ephemeral message", cb)
 		}
 	})
+}
+
+// Every slash command comes from the engine's table and turns back into
+// what a person would type, its text option included.
+func TestCommandTextFromTheTable(t *testing.T) {
+	for _, tc := range []struct {
+		name, option, want string
+	}{
+		{"resources", "meetings", "resources meetings"},
+		{"mydata", "", "my data"},
+		{"time", "20:30", "time 20:30"},
+		{"checkin", "", "checkin"},
+	} {
+		d := discordgo.ApplicationCommandInteractionData{Name: tc.name}
+		if tc.option != "" {
+			d.Options = []*discordgo.ApplicationCommandInteractionDataOption{{Name: slashOption, Type: discordgo.ApplicationCommandOptionString, Value: tc.option}}
+		}
+		if got, ok := commandText(d); !ok || got != tc.want {
+			t.Errorf("/%s %q = %q, %v; want %q", tc.name, tc.option, got, ok, tc.want)
+		}
+	}
+	if _, ok := commandText(discordgo.ApplicationCommandInteractionData{Name: "dance"}); ok {
+		t.Error("an unknown command was taken")
+	}
 }
