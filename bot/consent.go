@@ -2,7 +2,6 @@ package bot
 
 import (
 	"fmt"
-	"github.com/peerbot/peerbot/bot/resources"
 	"slices"
 	"strings"
 
@@ -173,14 +172,16 @@ func (e *Engine) resourcesFor(what string) string {
 		}
 		lines = append(lines, "• "+r.Text())
 	}
-	tags := strings.Join(slices.DeleteFunc(slices.Clone(resources.Tags), func(t string) bool { return t == "crisis" }), ", ")
+	tags := strings.Join(e.directory.KindsListed(), ", ")
 	switch {
+	case len(lines) == 0 && what != "" && tags == "":
+		return text + fmt.Sprintf("\n\nI don't have anything listed for %q.", what)
 	case len(lines) == 0 && what != "":
-		return text + fmt.Sprintf("\n\nI don't have anything listed for %q yet. Try one of: %s.", what, tags)
+		return text + fmt.Sprintf("\n\nI don't have anything listed for %q. What I do have: %s.", what, tags)
 	case len(lines) == 0:
 		return text
 	case what == "":
-		return text + "\n\nOther help:\n" + strings.Join(lines, "\n") + fmt.Sprintf("\n\nSay \"resources housing\" (or %s) to see one kind.", tags)
+		return text + "\n\nOther help:\n" + strings.Join(lines, "\n") + fmt.Sprintf("\n\nSay \"resources\" and a kind to see one kind: %s.", tags)
 	}
 	return text + fmt.Sprintf("\n\nFor %q:\n", what) + strings.Join(lines, "\n")
 }

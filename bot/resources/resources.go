@@ -214,3 +214,21 @@ func (e Entry) Text() string {
 	}
 	return s
 }
+
+// KindsListed are the tags, other than crisis, that some entry has, in the
+// order of Tags.
+func (d *Directory) KindsListed() []string {
+	var out []string
+	for _, t := range Tags {
+		if t == "crisis" {
+			continue
+		}
+		for _, e := range d.Entries {
+			if slices.Contains(e.Tags, t) {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	return out
+}
